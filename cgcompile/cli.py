@@ -1,0 +1,76 @@
+"""The command line: a thin click layer over the stages.
+
+Exit codes (documented in README.md):
+  0  ok
+  1  invalid rules, stale generated files, failed verification
+  2  usage error or internal error
+Every command's logic lives in its own module; this file parses options,
+calls one function and maps errors to exit codes in one place (`main`).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import CgError, RulesInvalid
+
+DEFAULT_RULES = Path("card_rules")
+
+
+class Stale(CgError):
+    """Generated files differ from what the rules compile to (exit 1)."""
+
+
+rules_dir_option = click.option(
+    "--rules-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_RULES,
+    show_default=True,
+    help="Folder holding _catalog.yaml and one YAML file per card.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cgcompile")
+def cli() -> None:
+    """cgcompile: credit-card reward rules in YAML, compiled to SQL that ranks every user's best cards."""
+
+
+@cli.command()
+@rules_dir_option
+def check(rules_dir: Path) -> None:
+    """Validate card_rules/; print every error as file:line:col and exit 1 if any."""
+    from .loader import load_catalog
+
+    catalog = load_catalog(rules_dir)
+    click.echo(f"{len(catalog.cards)} cards OK ({rules_dir})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The one error boundary: map every failure to a message and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="cgcompile", standalone_mode=False)
+    except RulesInvalid as e:
+        click.echo(str(e), err=True)
+        return 1
+    except Stale as e:
+        click.echo(str(e), err=True)
+        return 1
+    except CgError as e:
+        click.echo(f"error: {e}", err=True)
+        return e.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 2
+    except click.ClickException as e:
+        e.show()
+        return 2
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""The validated rule model: frozen dataclasses, as written in card_rules/.
+
+The loader (loader.py) builds these from YAML and guarantees every invariant
+documented in docs/rules.md; nothing downstream re-validates.  `resolve.py`
+turns a Card into a ResolvedCard for one as-of date and one set of
+assumptions; the evaluator and the SQL compiler both start from there, so the
+two can only disagree on arithmetic, never on which terms apply.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+# The six spend categories of the PRD's input table, in canonical order.  The
+# order matters: `rest` expands in this order, and pooled caps and tiers are
+# filled in the order categories are listed.
+CATEGORIES: tuple[str, ...] = ("amazon", "flipkart", "myntra", "ajio", "grocery", "other_online")
+
+# Input column per named category; other_online is derived (confirmed minus
+# the named categories, never below zero).
+SPEND_COLUMNS: dict[str, str] = {
+    "amazon": "avg_amazon_gmv",
+    "flipkart": "avg_flipkart_gmv",
+    "myntra": "avg_myntra_gmv",
+    "ajio": "avg_ajio_gmv",
+    "grocery": "avg_grocery_gmv",
+}
+CONFIRMED_COLUMN = "avg_confirmed_gmv"
+
+PERIOD_MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
+REWARD_KINDS = ("cashback", "points")
+UNITS = ("rupees", "points")
+CAP_SCOPES = ("pooled", "each")
+
+# Rates are stored per rupee, rounded half-up to this many places, so that
+# "4 points per ₹150" multiplies exactly in every SQL engine (DuckDB turns
+# DECIMAL division into DOUBLE).
+RATE_PLACES = 10
+
+
+@dataclass(frozen=True)
+class Pos:
+    """Where a value was written: 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An earn rate.  `per_rupee` is what the arithmetic uses."""
+
+    per_rupee: Decimal
+    percent: Decimal | None = None  # set for `{percent: 5}`
+    points: Decimal | None = None  # set for `{points: 12, per: 200}`
+    per: Decimal | None = None
+
+    def describe(self, reward: str, points_name: str) -> str:
+        """'5% cashback', '₹1 per ₹100', '12 EDGE points per ₹200'."""
+        if self.percent is not None:
+            noun = "cashback" if reward == "cashback" else points_name
+            return f"{plain(self.percent)}% {noun}"
+        if reward == "cashback":
+            return f"₹{plain(self.points)} per ₹{plain(self.per)}"
+        return f"{plain(self.points)} {points_name} per ₹{plain(self.per)}"
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A marginal band of monthly spend: [start, end) earns `rate`."""
+
+    start: Decimal
+    end: Decimal | None  # None: no upper bound
+    rate: Rate
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Cap:
+    """A ceiling on earned units over a period.
+
+    `pool` names a shared cap (declared in the card's `caps:`); rules that
+    name the same pool share one ceiling, filled in rule then category order.
+    """
+
+    amount: Decimal
+    unit: str  # rupees | points (must match the card's reward kind)
+    period: str  # month | quarter | year
+    scope: str  # pooled | each
+    pool: str | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`when: {assumption: value}` — the rule applies only if it holds."""
+
+    assumption: str
+    value: bool
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of a card's `rules:` list.  Which fields are set depends on kind:
+
+    flat       categories, rate, cap?
+    tiered     categories, tiers, cap?
+    bonus      categories, rate, cap?        (on top of the flat/tiered rate)
+    milestone  spend, period, repeat, amount, unit, categories (spend base)
+    welcome    amount, unit
+    fee_waiver annual_spend, percent          (of the annual fee)
+    joining_fee_waiver  spend, within_days
+    """
+
+    kind: str
+    index: int  # position in `rules:`, used in messages and ordering
+    pos: Pos
+    categories: tuple[str, ...] = ()
+    rest: bool = False  # `categories: rest`
+    rate: Rate | None = None
+    tiers: tuple[Tier, ...] = ()
+    cap: Cap | None = None
+    spend: Decimal | None = None
+    period: str | None = None
+    repeat: bool = True
+    amount: Decimal | None = None
+    unit: str | None = None
+    annual_spend: Decimal | None = None
+    percent: Decimal | None = None
+    within_days: int | None = None
+    description: str = ""
+    when: tuple[Condition, ...] = ()
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Redemption:
+    method: str
+    rupees_per_point: Decimal
+    pos: Pos
+    note: str = ""
+    when: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    url: str
+    checked: dt.date
+    note: str = ""
+    alternatives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    name: str
+    bank: str
+    reward: str  # cashback | points
+    points_name: str
+    joining_fee: Decimal
+    annual_fee: Decimal
+    source: Source
+    redemption: tuple[Redemption, ...]
+    rules: tuple[Rule, ...]
+    file: str
+    pos: Pos
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    caps: tuple[tuple[str, Cap], ...] = ()  # shared pools, by name
+
+
+@dataclass(frozen=True)
+class Assumption:
+    name: str
+    description: str
+    default: bool
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything under card_rules/: shared settings plus one Card per file."""
+
+    as_of: dt.date
+    assumptions: tuple[Assumption, ...]
+    cards: tuple[Card, ...] = field(default_factory=tuple)
+    category_labels: tuple[tuple[str, str], ...] = ()
+
+    def label(self, category: str) -> str:
+        return dict(self.category_labels).get(category, category)
+
+    def defaults(self) -> dict[str, bool]:
+        return {a.name: a.default for a in self.assumptions}
+
+
+def plain(d: Decimal | None) -> str:
+    """A decimal as an analyst wrote it: 5, 7.5, 0.25 (no trailing zeros)."""
+    if d is None:
+        return ""
+    return format(d.normalize(), "f")
