@@ -1,0 +1,210 @@
+"""Build model dataclasses directly, without YAML, for tests.
+
+Rules are plain dicts shaped like the YAML in docs/rules.md, so a test reads
+like the card file it stands for:
+
+    card(rules=[{"kind": "flat", "categories": ["flipkart"], "rate": {"percent": 5},
+                 "cap": {"amount": 4000, "period": "quarter"}}],
+         joining=500, annual=500)
+
+Numbers may be int, str, float or Decimal (floats go through str()).  Dates
+may be date objects or 'YYYY-MM-DD'.  Rates are rounded exactly as the loader
+does (docs/rules.md, rounding step 1).  Nothing here validates: a test can
+build a card the loader would refuse, on purpose.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+from cgcompile.evaluate import user_spend
+from cgcompile.model import (
+    RATE_PLACES,
+    Assumption,
+    Cap,
+    Card,
+    Catalog,
+    Condition,
+    Pos,
+    Rate,
+    Redemption,
+    Rule,
+    Source,
+    Tier,
+)
+
+FILE = "card_rules/test.yaml"
+AS_OF = dt.date(2026, 11, 23)
+LABELS = {
+    "amazon": "Amazon",
+    "flipkart": "Flipkart",
+    "myntra": "Myntra",
+    "ajio": "Ajio",
+    "grocery": "grocery",
+    "other_online": "other online shopping",
+}
+_CTX = Context(prec=60, rounding=ROUND_HALF_UP)
+
+
+def D(x) -> Decimal | None:
+    if x is None or isinstance(x, Decimal):
+        return x
+    return Decimal(str(x))
+
+
+def date(x) -> dt.date | None:
+    if x is None or isinstance(x, dt.date):
+        return x
+    return dt.date.fromisoformat(x)
+
+
+def pos(line: int = 1, col: int = 1, file: str = FILE) -> Pos:
+    return Pos(file, line, col)
+
+
+def rate(spec) -> Rate:
+    """{'percent': 5} or {'points': 4, 'per': 150}; a Rate passes through."""
+    if isinstance(spec, Rate):
+        return spec
+    if "percent" in spec:
+        p = D(spec["percent"])
+        return Rate(per_rupee=_CTX.divide(p, Decimal(100)), percent=p)
+    n, m = D(spec["points"]), D(spec["per"])
+    per_rupee = _CTX.divide(n, m).quantize(Decimal(1).scaleb(-RATE_PLACES), rounding=ROUND_HALF_UP, context=_CTX)
+    return Rate(per_rupee=per_rupee, points=n, per=m)
+
+
+def cap(spec, caps: dict[str, Cap] | None = None) -> Cap | None:
+    """{'amount': 4000, 'unit': 'rupees', 'period': 'quarter', 'scope': 'each'} or {'pool': name}.
+
+    A pool reference copies the named cap (from `caps`) and records the name,
+    which is all resolve() looks at.
+    """
+    if spec is None or isinstance(spec, Cap):
+        return spec
+    if "pool" in spec:
+        named = (caps or {}).get(spec["pool"])
+        base = named or Cap(amount=Decimal(0), unit="rupees", period="month", scope="pooled", pool=None, pos=pos())
+        return Cap(amount=base.amount, unit=base.unit, period=base.period, scope="pooled", pool=spec["pool"], pos=pos())
+    return Cap(
+        amount=D(spec["amount"]),
+        unit=spec.get("unit", "rupees"),
+        period=spec.get("period", "month"),
+        scope=spec.get("scope", "pooled"),
+        pool=None,
+        pos=pos(),
+    )
+
+
+def when(spec) -> tuple[Condition, ...]:
+    return tuple(Condition(assumption=k, value=bool(v), pos=pos()) for k, v in (spec or {}).items())
+
+
+def tier(spec) -> Tier:
+    """{'from': 0, 'to': 5000, 'rate': {...}}; no 'to' (or None) means open."""
+    return Tier(start=D(spec["from"]), end=D(spec.get("to")), rate=rate(spec["rate"]), pos=pos())
+
+
+def rule(spec: dict, index: int = 0, caps: dict[str, Cap] | None = None) -> Rule:
+    """A Rule from a dict with the YAML's keys ('categories': 'rest' or a list)."""
+    cats = spec.get("categories", ())
+    rest = cats == "rest"
+    return Rule(
+        kind=spec["kind"],
+        index=index,
+        pos=pos(10 + index),
+        categories=() if rest else tuple(cats or ()),
+        rest=rest,
+        rate=rate(spec["rate"]) if "rate" in spec else None,
+        tiers=tuple(tier(t) for t in spec.get("tiers", ())),
+        cap=cap(spec.get("cap"), caps),
+        spend=D(spec.get("spend")),
+        period=spec.get("period"),
+        repeat=spec.get("repeat", True),
+        amount=D(spec.get("amount")),
+        unit=spec.get("unit", "rupees" if spec["kind"] in ("milestone", "welcome") else None),
+        annual_spend=D(spec.get("annual_spend")),
+        percent=D(spec.get("percent")),
+        within_days=spec.get("within_days"),
+        description=spec.get("description", ""),
+        when=when(spec.get("when")),
+        valid_from=date(spec.get("valid_from")),
+        valid_until=date(spec.get("valid_until")),
+    )
+
+
+def redemption(spec) -> Redemption:
+    """{'method': 'Vouchers', 'rupees_per_point': 0.25, 'when': {...}}."""
+    if isinstance(spec, Redemption):
+        return spec
+    return Redemption(
+        method=spec["method"],
+        rupees_per_point=D(spec["rupees_per_point"]),
+        pos=pos(),
+        note=spec.get("note", ""),
+        when=when(spec.get("when")),
+    )
+
+
+def card(
+    id: str = "test_card",
+    rules: list[dict] = (),
+    *,
+    name: str | None = None,
+    bank: str = "Test Bank",
+    reward: str = "cashback",
+    points_name: str | None = None,
+    joining=0,
+    annual=0,
+    redemption_options: list[dict] | None = None,
+    caps: dict[str, dict] | None = None,
+    valid_from=None,
+    valid_until=None,
+) -> Card:
+    """A card; by default cashback at ₹1 per unit with no fees."""
+    if redemption_options is None:
+        redemption_options = [{"method": "Cashback", "rupees_per_point": 1}]
+    named = {k: cap(v) for k, v in (caps or {}).items()}
+    return Card(
+        id=id,
+        name=name or id.replace("_", " ").title() + " Credit Card",
+        bank=bank,
+        reward=reward,
+        points_name=points_name or ("cashback" if reward == "cashback" else "points"),
+        joining_fee=D(joining),
+        annual_fee=D(annual),
+        source=Source(url="https://example.invalid/" + id, checked=AS_OF),
+        redemption=tuple(redemption(r) for r in redemption_options),
+        rules=tuple(rule(r, i, named) for i, r in enumerate(rules)),
+        file=f"card_rules/{id}.yaml",
+        pos=pos(1, 1, f"card_rules/{id}.yaml"),
+        valid_from=date(valid_from),
+        valid_until=date(valid_until),
+        caps=tuple(named.items()),
+    )
+
+
+def catalog(*cards: Card, as_of=AS_OF, assumptions: dict[str, bool] | None = None, labels=None) -> Catalog:
+    """A catalog; the only assumption by default is amazon_prime (default true)."""
+    if assumptions is None:
+        assumptions = {"amazon_prime": True}
+    return Catalog(
+        as_of=date(as_of),
+        assumptions=tuple(
+            Assumption(name=k, description=k.replace("_", " "), default=v, pos=pos(1, 1, "card_rules/_catalog.yaml"))
+            for k, v in assumptions.items()
+        ),
+        cards=tuple(cards),
+        category_labels=tuple((labels or LABELS).items()),
+    )
+
+
+def spend(amazon=None, flipkart=None, myntra=None, ajio=None, grocery=None, confirmed=None, other_online=None):
+    """A UserSpend.  Give `confirmed` as the table has it, or `other_online` and let
+    confirmed be the named sum plus it; with neither, other_online is 0."""
+    if confirmed is None:
+        named = sum((D(x) or 0 for x in (amazon, flipkart, myntra, ajio, grocery)), Decimal(0))
+        confirmed = named + (D(other_online) or 0)
+    elif other_online is not None:
+        raise TypeError("give confirmed or other_online, not both")
+    return user_spend(amazon, flipkart, myntra, ajio, grocery, confirmed)
