@@ -48,6 +48,17 @@ def check(rules_dir: Path) -> None:
     click.echo(f"{len(catalog.cards)} cards OK ({rules_dir})")
 
 
+@cli.command()
+@rules_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def cards(rules_dir: Path, as_json: bool) -> None:
+    """List the cards: bank, fees, source, and the rule constructs each one uses."""
+    from .loader import card_summaries, cards_json, cards_table, load_catalog
+
+    summaries = card_summaries(load_catalog(rules_dir))
+    click.echo(cards_json(summaries) if as_json else cards_table(summaries))
+
+
 def main(argv: list[str] | None = None) -> int:
     """The one error boundary: map every failure to a message and an exit code."""
     try:
