@@ -1,0 +1,19 @@
+{#- Relations the hooks touch.  They are built by name, not with ref(), because
+    the hooks of int_batch read card_recommendations, which depends on
+    int_batch: a ref() there would make a cycle. -#}
+
+{% macro cg_source_relation() -%}
+    {{ return(api.Relation.create(database=target.database if target.type == 'duckdb' else none,
+                                  schema=var('source_schema') or target.schema,
+                                  identifier='user_spending_data')) }}
+{%- endmacro %}
+
+{% macro cg_relation(name) -%}
+    {{ return(api.Relation.create(database=target.database if target.type == 'duckdb' else none,
+                                  schema=target.schema, identifier=name)) }}
+{%- endmacro %}
+
+{% macro cg_batch_id() -%}
+    {#- One id per dbt invocation, in the PRD's style: BATCH_20261123_020000. -#}
+    {{ return('BATCH_' ~ run_started_at.strftime('%Y%m%d_%H%M%S')) }}
+{%- endmacro %}

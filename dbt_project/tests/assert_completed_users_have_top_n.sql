@@ -1,0 +1,39 @@
+-- PRD 10.2 check 2: every completed user has exactly 10 recommendations (all
+-- cards, where the catalog has fewer than 10), ranked 1..n without gaps.
+
+with cards as (
+
+    select count(*) as card_count from {{ ref('int_card_params') }}
+
+),
+
+users as (
+
+    select user_id from {{ source('cashkaro', 'user_spending_data') }}
+    where processing_status = 'completed'
+
+),
+
+counts as (
+
+    select
+        users.user_id,
+        count(recs.user_id) as recommendations,
+        coalesce(max(recs.{{ adapter.quote('rank') }}), 0) as max_rank
+    from users
+    left join {{ ref('card_recommendations') }} as recs on recs.user_id = users.user_id
+    group by users.user_id
+
+),
+
+final as (
+
+    select counts.*
+    from counts
+    cross join cards
+    where counts.recommendations <> case when cards.card_count < 10 then cards.card_count else 10 end
+        or counts.max_rank <> counts.recommendations
+
+)
+
+select * from final

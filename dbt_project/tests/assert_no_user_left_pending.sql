@@ -1,0 +1,7 @@
+-- After a run nobody is left pending: a pending user means the run did not
+-- finish its batch (the next run picks them up, but this run must say so).
+-- depends_on: {{ ref('card_recommendations') }}
+
+select user_id, processing_status
+from {{ source('cashkaro', 'user_spending_data') }}
+where processing_status = 'pending'
