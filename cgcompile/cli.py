@@ -59,6 +59,26 @@ def cards(rules_dir: Path, as_json: bool) -> None:
     click.echo(cards_json(summaries) if as_json else cards_table(summaries))
 
 
+@cli.command()
+@click.option("--amazon", type=str, default=None, help="avg_amazon_gmv (omitted = NULL = 0).")
+@click.option("--flipkart", type=str, default=None, help="avg_flipkart_gmv.")
+@click.option("--myntra", type=str, default=None, help="avg_myntra_gmv.")
+@click.option("--ajio", type=str, default=None, help="avg_ajio_gmv.")
+@click.option("--grocery", type=str, default=None, help="avg_grocery_gmv.")
+@click.option("--confirmed", type=str, default=None, help="avg_confirmed_gmv (other_online = confirmed − the five above).")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Evaluate the rules valid on this date (default: _catalog.yaml's as_of).")
+@click.option("--top", type=int, default=10, show_default=True, help="How many cards to show.")
+@click.option("--assume", multiple=True, metavar="NAME=true|false", help="Override an assumption's default (repeatable).")
+@rules_dir_option
+@click.option("--json", "json_output", is_flag=True, help="Print every column and explanation as JSON.")
+def explain(amazon, flipkart, myntra, ajio, grocery, confirmed, as_of, top, assume, rules_dir, json_output) -> None:
+    """Rank the cards for one user's monthly spend and explain every figure."""
+    from .explain import run
+
+    amounts = {"amazon": amazon, "flipkart": flipkart, "myntra": myntra, "ajio": ajio, "grocery": grocery, "confirmed": confirmed}
+    click.echo(run(rules_dir, amounts, as_of.date() if as_of else None, top, assume, json_output))
+
+
 def main(argv: list[str] | None = None) -> int:
     """The one error boundary: map every failure to a message and an exit code."""
     try:

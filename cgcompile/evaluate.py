@@ -56,7 +56,7 @@ class UserSpend:
 
 def _amount(column: str, value) -> Decimal:
     if value is None:
-        return ZERO
+        return round2(ZERO)
     try:
         # str() first so a float such as 0.1 means 0.1, not its binary expansion.
         d = value if isinstance(value, Decimal) else Decimal(str(value).strip())
@@ -75,7 +75,7 @@ def user_spend(amazon=None, flipkart=None, myntra=None, ajio=None, grocery=None,
     given = {"amazon": amazon, "flipkart": flipkart, "myntra": myntra, "ajio": ajio, "grocery": grocery}
     named = {c: _amount(SPEND_COLUMNS[c], given[c]) for c in NAMED}
     total_confirmed = _amount(CONFIRMED_COLUMN, confirmed)
-    other = max(total_confirmed - sum(named.values(), ZERO), ZERO)
+    other = round2(max(total_confirmed - sum(named.values(), ZERO), ZERO))
     return UserSpend(**named, other_online=other, confirmed=total_confirmed)
 
 

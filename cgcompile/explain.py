@@ -101,22 +101,31 @@ def _band_text(tier: Tier) -> str:
         return f"above {inr(tier.start)}"
     if tier.start == 0:
         return f"up to {inr(tier.end)}"
-    return f"from {inr(tier.start)} to {inr(tier.end)}"
+    return f"{inr(tier.start)}–{inr(tier.end)}"
+
+
+def _tiered_text(figures: Figures, pf: PartFigures, names: dict[str, str]) -> str:
+    """'2% cashback on ₹5,000 and 5% cashback on ₹25,000 (bands up to ₹5,000, then ₹5,000–₹40,000)'."""
+    card = figures.resolved.card
+    describe = lambda t: t.rate.describe(card.reward, card.points_name)  # noqa: E731
+    if len(pf.bands) == 1:
+        tier = pf.bands[0][0]
+        text = f"{describe(tier)} (band {_band_text(tier)}"
+    else:
+        text = listing([f"{describe(t)} on {inr(overlap)}" for t, overlap in pf.bands])
+        text += " (bands " + ", then ".join(_band_text(t) for t, _ in pf.bands)
+    # The bands count the rule's combined spend: say whose spend came first.
+    before = [f"{names[c]}'s {inr(figures.spend.of(c))}" for c in pf.part.preceding if figures.spend.of(c) > 0]
+    if before:
+        text += f", after {listing(before)} on the same bands"
+    return text + ")"
 
 
 def _earn_clause(figures: Figures, pf: PartFigures, names: dict[str, str]) -> str:
     card = figures.resolved.card
     part = pf.part
     if part.tiers:
-        bands = [
-            f"{t.rate.describe(card.reward, card.points_name)} on {inr(overlap)} in the band {_band_text(t)}"
-            for t, overlap in pf.bands
-        ]
-        text = " and ".join(bands) or part.tiers[0].rate.describe(card.reward, card.points_name)
-        line = [p.category for p in figures.resolved.earn if p.rule is part.rule]
-        if len(line) > 1:
-            # Bands count the rule's combined spend; say whose spend came first.
-            text += f" (bands of the combined {' + '.join(names[c] for c in line)} spend, in that order)"
+        text = _tiered_text(figures, pf, names)
     else:
         text = part.rate.describe(card.reward, card.points_name)
     if part.rule.kind == "bonus":
@@ -199,8 +208,9 @@ def _milestone_line(b: BenefitFigures, figures: Figures, names: dict[str, str]) 
     pays = _amount_text(r.amount, r.unit, figures)
     if not b.reached:
         return f"Milestone not reached: {spent} is below {inr(r.spend)} (it would pay {pays})."
-    how_often = f"every {r.period}" if r.repeat else "once"
-    return f"Milestone reached: {spent} ≥ {inr(r.spend)} pays {pays} {how_often}: {inr(b.value)} a year."
+    if not r.repeat:
+        return f"Milestone reached: {spent} reaches {inr(r.spend)} and pays {pays} once."
+    return f"Milestone reached: {spent} reaches {inr(r.spend)} and pays {pays} every {r.period}: {inr(b.value)} a year."
 
 
 def benefit_lines(figures: Figures, names: dict[str, str]) -> list[str]:
@@ -215,26 +225,25 @@ def benefit_lines(figures: Figures, names: dict[str, str]) -> list[str]:
     out += [_milestone_line(b, figures, names) for b in by_kind.get("milestone", [])]
     waivers = by_kind.get("fee_waiver", [])
     if waivers and card.annual_fee > 0:
+        fee = inr(card.annual_fee)
         best = next((b for b in waivers if b.counted), None)
-        if best is not None:
-            r = best.rule
-            share = "in full" if r.percent == 100 else f"{plain(r.percent)}% of it, {inr(best.value)}"
-            out.append(
-                f"Renewal fee of {inr(card.annual_fee)} waived {share}: "
-                f"annual spend {inr(best.base)} ≥ {inr(r.annual_spend)}."
-            )
-        else:
+        if best is None:
             lowest = min(b.rule.annual_spend for b in waivers)
-            out.append(f"Renewal fee of {inr(card.annual_fee)} not waived: annual spend {inr(waivers[0].base)} is below {inr(lowest)}.")
+            out.append(f"The {fee} renewal fee is not waived: annual spend {inr(waivers[0].base)} is below {inr(lowest)}.")
+        else:
+            r = best.rule
+            what = f"The {fee} renewal fee is waived" if r.percent == 100 else f"{plain(r.percent)}% of the {fee} renewal fee ({inr(best.value)}) is waived"
+            out.append(f"{what}: annual spend {inr(best.base)} reaches {inr(r.annual_spend)}.")
     joining = by_kind.get("joining_fee_waiver", [])
     if joining and card.joining_fee > 0:
         b = next((b for b in joining if b.counted), joining[0])
         r = b.rule
         spent = f"{inr(b.base)} spent in the first {r.within_days} days"
+        fee = inr(card.joining_fee)
         if b.counted:
-            out.append(f"Joining fee of {inr(card.joining_fee)} waived: {spent} ≥ {inr(r.spend)}.")
+            out.append(f"The {fee} joining fee is waived: {spent} reaches {inr(r.spend)}.")
         else:
-            out.append(f"Joining fee of {inr(card.joining_fee)} not waived: {spent} is below {inr(r.spend)}.")
+            out.append(f"The {fee} joining fee is not waived: {spent} is below {inr(r.spend)}.")
     return out
 
 
