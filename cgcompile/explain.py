@@ -115,9 +115,12 @@ def _tiered_text(figures: Figures, pf: PartFigures, names: dict[str, str]) -> st
         text = listing([f"{describe(t)} on {inr(overlap)}" for t, overlap in pf.bands])
         text += " (bands " + ", then ".join(_band_text(t) for t, _ in pf.bands)
     # The bands count the rule's combined spend: say whose spend came first.
-    before = [f"{names[c]}'s {inr(figures.spend.of(c))}" for c in pf.part.preceding if figures.spend.of(c) > 0]
-    if before:
-        text += f", after {listing(before)} on the same bands"
+    before = [c for c in pf.part.preceding if figures.spend.of(c) > 0]
+    if len(before) == 1:
+        text += f", after {names[before[0]]}'s {inr(figures.spend.of(before[0]))} on the same bands"
+    elif before:
+        offset = sum(figures.spend.of(c) for c in before)
+        text += f", after {inr(offset)} of {listing([names[c] for c in before])} spend on the same bands"
     return text + ")"
 
 
@@ -198,12 +201,14 @@ def category_sentence(figures: Figures, category: str, names: dict[str, str]) ->
 def _amount_text(amount: Decimal, unit: str, figures: Figures) -> str:
     if unit == "rupees":
         return inr(amount)
-    return f"{grouped(amount)} points (₹{grouped(amount * figures.rate)})"
+    return f"{grouped(amount)} points worth {inr(amount * figures.rate)}"
 
 
 def _milestone_line(b: BenefitFigures, figures: Figures, names: dict[str, str]) -> str:
     r = b.rule
-    whose = f"{listing([names[c] for c in r.categories])} " if r.categories else ""
+    # Spend on every category is just "spend"; name the categories only when they narrow it.
+    narrowed = r.categories and set(r.categories) != set(CATEGORIES)
+    whose = f"{listing([names[c] for c in r.categories])} " if narrowed else ""
     spent = f"{inr(b.base)} of {whose}spend a {r.period}"
     pays = _amount_text(r.amount, r.unit, figures)
     if not b.reached:

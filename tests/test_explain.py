@@ -120,6 +120,14 @@ def test_tier_sentences_show_bands_and_whose_spend_came_first():
         "(bands ₹5,000–₹40,000, then above ₹40,000, after Amazon's ₹30,000 on the same bands): "
         "₹1,200 a month, ₹14,400 a year."
     )
+    # Several categories before: their combined spend is named once.
+    c3 = card(rules=[{"kind": "tiered", "categories": "rest", "tiers": [
+        {"from": 0, "to": 5000, "rate": {"percent": 2}}, {"from": 5000, "rate": {"percent": 5}}]}])
+    assert explained(c3, spend(amazon=1000, flipkart=2000, myntra=3000))[2] == (
+        "₹3,000 a month on Myntra earns 2% cashback on ₹2,000 and 5% cashback on ₹1,000 "
+        "(bands up to ₹5,000, then above ₹5,000, after ₹3,000 of Amazon and Flipkart spend on the same bands): "
+        "₹90 a month, ₹1,080 a year."
+    )
     # Nothing spent on Amazon: Flipkart starts at the bottom of the line.
     lines = explained(c, spend(flipkart=3000))
     assert lines[1] == "₹3,000 a month on Flipkart earns 2% cashback (band up to ₹5,000): ₹60 a month, ₹720 a year."
@@ -161,6 +169,8 @@ def test_milestone_lines():
         "Milestone reached: ₹1,05,000 of spend a quarter reaches ₹1,00,000 and pays ₹1,000 every quarter: ₹4,000 a year.",
         "Milestone not reached: ₹4,20,000 of Amazon and Flipkart spend a year is below ₹5,00,000 (it would pay ₹1,000).",
     )
+    every = card(rules=[{**m, "categories": ["amazon", "flipkart", "myntra", "ajio", "grocery", "other_online"]}])
+    assert benefit_lines(every, spend(amazon=35000))[0].startswith("Milestone reached: ₹1,05,000 of spend a quarter")
     assert benefit_lines(c, spend(amazon=50000))[1] == (
         "Milestone reached: ₹6,00,000 of Amazon and Flipkart spend a year reaches ₹5,00,000 and pays ₹1,000 once."
     )
@@ -172,8 +182,8 @@ def test_points_benefits_show_their_rupee_value():
         {"kind": "milestone", "spend": 10000, "period": "month", "amount": 100, "unit": "points"},
     ])
     assert benefit_lines(c, spend(grocery=10000)) == (
-        "Welcome benefit: 2,000 points (₹1,000) (on the first spend in 30 days).",
-        "Milestone reached: ₹10,000 of spend a month reaches ₹10,000 and pays 100 points (₹50) every month: ₹600 a year.",
+        "Welcome benefit: 2,000 points worth ₹1,000 (on the first spend in 30 days).",
+        "Milestone reached: ₹10,000 of spend a month reaches ₹10,000 and pays 100 points worth ₹50 every month: ₹600 a year.",
     )
 
 
