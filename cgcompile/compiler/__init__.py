@@ -1,0 +1,44 @@
+"""`cgcompile rules`: the validated rules compiled into dbt models (docs/rules.md).
+
+Stages, one module each:
+  exprs   exact-arithmetic sqlglot helpers (no division, explicit DECIMAL casts)
+  emit    one emitter per rule kind
+  models  the per-model SELECTs
+  render  dialect rendering, headers, writing, staleness
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ..model import Catalog
+from ..resolve import resolve_catalog
+from .render import Settings, compile_files, differences, write
+
+
+def settings_for(catalog: Catalog, rules_dir: Path, as_of: dt.date | None, overrides: dict[str, bool]) -> Settings:
+    values = {**catalog.defaults(), **overrides}
+    return Settings(
+        rules_label=Path(rules_dir).name + "/",
+        as_of=as_of or catalog.as_of,
+        assumptions=tuple(sorted(values.items())),
+    )
+
+
+def compile_catalog(catalog: Catalog, settings: Settings) -> dict[str, str]:
+    """Every generated file (path relative to the dbt project → text)."""
+    cards = resolve_catalog(catalog, settings.as_of, dict(settings.assumptions))
+    return compile_files(cards, settings)
+
+
+def load(rules_dir: Path, as_of: dt.date | None, assume: tuple[str, ...]) -> dict[str, str]:
+    """Load and validate the rules (RulesInvalid on any problem), then compile them."""
+    from ..explain import parse_assumptions
+    from ..loader import load_catalog
+
+    catalog = load_catalog(rules_dir)
+    settings = settings_for(catalog, rules_dir, as_of, parse_assumptions(assume, catalog))
+    return compile_catalog(catalog, settings)
+
+
+__all__ = ["Settings", "compile_catalog", "differences", "load", "settings_for", "write"]

@@ -1,0 +1,166 @@
+"""One SQL emitter per rule kind (docs/rules.md, "Rule kinds").
+
+Earn kinds (flat, tiered, bonus) turn one EarnPart into its monthly units,
+rounded to 2 places, as an expression over the spend columns.  Benefit kinds
+(welcome, milestone, fee_waiver, joining_fee_waiver) turn all of a card's rules
+of that kind into terms of total_extra_benefits (exact, unrounded); they are
+emitted per kind because waivers of one kind interact (only the best fee waiver
+counts, the joining fee is waived once).  A kind with no emitter is an explicit
+error, never silently skipped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable
+
+from sqlglot import exp
+
+from ..errors import CgError
+from ..model import CATEGORIES, PERIOD_MONTHS, Rule
+from ..resolve import EarnPart, ResolvedCard
+from . import exprs as x
+
+TOTAL_SPEND = "total_spend"  # T, computed once per user in the spend CTE
+
+
+@dataclass(frozen=True)
+class Spend:
+    """Where the spend columns live: column names of the CTE the card reads."""
+
+    def of(self, category: str) -> exp.Expression:
+        return x.col(category)
+
+    def total(self) -> exp.Expression:
+        return x.col(TOTAL_SPEND)
+
+    def sum_of(self, categories: tuple[str, ...]) -> exp.Expression:
+        if not categories or set(categories) == set(CATEGORIES):
+            return self.total()
+        return x.add(*(self.of(c) for c in categories))
+
+
+# --- earn kinds: monthly units of one part ---------------------------------
+
+
+def emit_flat(part: EarnPart, spend: Spend) -> exp.Expression:
+    """round2(spend_c × rate); also `bonus`, whose cap is applied with the pools."""
+    return x.round2(x.mul(spend.of(part.category), x.number(part.rate.per_rupee)))
+
+
+def emit_tiered(part: EarnPart, spend: Spend) -> exp.Expression:
+    """round2(Σ_band overlap([offset, offset+spend), [from, to)) × rate_band)."""
+    lo = x.add(*(spend.of(c) for c in part.preceding))
+    hi = x.add(*(spend.of(c) for c in part.preceding), spend.of(part.category))
+    lo_is_zero = x.const_value(lo) == 0
+    terms = []
+    for tier in part.tiers:
+        rate = tier.rate.per_rupee
+        if rate == 0:
+            continue
+        top = hi if tier.end is None else x.least(hi, x.number(tier.end))
+        if tier.start == 0:
+            bottom = lo  # lo >= 0, so GREATEST(lo, 0) = lo
+        elif lo_is_zero:
+            bottom = x.number(tier.start)
+        else:
+            bottom = x.greatest(lo, x.number(tier.start))
+        overlap = x.sub(top, bottom)
+        if not (lo_is_zero and tier.start == 0):
+            # A stretch entirely above or below the band gives a negative difference.
+            overlap = x.greatest(overlap, x.number(0))
+        terms.append(x.mul(overlap, x.number(rate)))
+    return x.round2(x.add(*terms))
+
+
+EarnEmitter = Callable[[EarnPart, Spend], exp.Expression]
+
+EARN_EMITTERS: dict[str, EarnEmitter] = {
+    "flat": emit_flat,
+    "bonus": emit_flat,
+    "tiered": emit_tiered,
+}
+
+
+# --- benefit kinds: terms of total_extra_benefits ---------------------------
+
+
+def points_value(amount: Decimal, unit: str, rc: ResolvedCard) -> Decimal:
+    return amount * rc.redemption.rupees_per_point if unit == "points" else amount
+
+
+def emit_welcome(rules: tuple[Rule, ...], rc: ResolvedCard, spend: Spend) -> list[exp.Expression]:
+    return [x.number(points_value(r.amount, r.unit, rc)) for r in rules]
+
+
+def emit_milestones(rules: tuple[Rule, ...], rc: ResolvedCard, spend: Spend) -> list[exp.Expression]:
+    """Reached when (spend of its categories) × months in the period >= threshold."""
+    out = []
+    for r in rules:
+        months = PERIOD_MONTHS[r.period]
+        times = Decimal(12 // months) if r.repeat else Decimal(1)
+        value = x.number(points_value(r.amount, r.unit, rc) * times)
+        if r.spend <= 0:
+            out.append(value)
+            continue
+        reached = x.ge(x.mul(spend.sum_of(r.categories), x.number(months)), x.number(r.spend))
+        out.append(x.case_when([(reached, value)], x.number(0)))
+    return out
+
+
+def emit_fee_waivers(rules: tuple[Rule, ...], rc: ResolvedCard, spend: Spend) -> list[exp.Expression]:
+    """Of the waivers reached (12 × T >= annual_spend), the highest percent counts."""
+    fee = rc.card.annual_fee
+    if not rules or fee == 0:
+        return []
+    # sorted() is stable: on equal percents the first listed is tried first.
+    best_first = sorted(rules, key=lambda r: -r.percent)
+    annual = x.mul(spend.total(), x.number(12))
+    branches = [(x.ge(annual, x.number(r.annual_spend)), x.number(fee * r.percent / 100)) for r in best_first]
+    return [x.case_when(branches, x.number(0))]
+
+
+def emit_joining_fee_waivers(rules: tuple[Rule, ...], rc: ResolvedCard, spend: Spend) -> list[exp.Expression]:
+    """The joining fee, once, when T × within_days >= spend × 30 for any offer."""
+    fee = rc.card.joining_fee
+    if not rules or fee == 0:
+        return []
+    met = [x.ge(x.mul(spend.total(), x.number(r.within_days)), x.number(r.spend * 30)) for r in rules]
+    return [x.case_when([(x.either(met), x.number(fee))], x.number(0))]
+
+
+BenefitEmitter = Callable[[tuple[Rule, ...], ResolvedCard, Spend], list[exp.Expression]]
+
+BENEFIT_EMITTERS: dict[str, BenefitEmitter] = {
+    "welcome": emit_welcome,
+    "milestone": emit_milestones,
+    "fee_waiver": emit_fee_waivers,
+    "joining_fee_waiver": emit_joining_fee_waivers,
+}
+
+
+def check_kinds(rules: tuple[Rule, ...], card_file: str) -> None:
+    """Every applicable rule must have an emitter; anything else is a compiler gap."""
+    for r in rules:
+        if r.kind not in EARN_EMITTERS and r.kind not in BENEFIT_EMITTERS:
+            raise CgError(f"{r.pos}: rules[{r.index}]: the SQL compiler has no emitter for kind '{r.kind}' ({card_file})")
+
+
+def monthly_units(part: EarnPart, spend: Spend) -> exp.Expression:
+    emitter = EARN_EMITTERS.get(part.rule.kind)
+    if emitter is None:
+        raise CgError(f"{part.rule.pos}: rules[{part.rule.index}]: the SQL compiler has no emitter for kind '{part.rule.kind}'")
+    return emitter(part, spend)
+
+
+def benefit_terms(rc: ResolvedCard, spend: Spend) -> list[exp.Expression]:
+    groups = {
+        "welcome": rc.welcome,
+        "milestone": rc.milestones,
+        "fee_waiver": rc.fee_waivers,
+        "joining_fee_waiver": rc.joining_fee_waivers,
+    }
+    terms: list[exp.Expression] = []
+    for kind, rules in groups.items():
+        terms += BENEFIT_EMITTERS[kind](rules, rc, spend)
+    return terms

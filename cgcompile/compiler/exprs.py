@@ -1,0 +1,188 @@
+"""sqlglot building blocks whose arithmetic is exact on DuckDB and MySQL/MariaDB.
+
+Rules every helper here keeps (docs/rules.md, "Rounding"):
+- no division: DuckDB turns DECIMAL / DECIMAL into DOUBLE, so rates arrive as
+  literal decimals (Rate.per_rupee) and are multiplied;
+- every DECIMAL cast names its precision and scale;
+- LEAST/GREATEST are built with ignore_nulls so sqlglot's duckdb output stays a
+  plain LEAST(...) instead of NULL-checking CASEs (inputs are never NULL, and on
+  MySQL a NULL argument makes LEAST NULL anyway);
+- ROUND(x, 2) on DECIMAL values is half away from zero on both engines, which is
+  half-up because every figure is >= 0.
+
+Helpers fold constants where they can, so the generated SQL carries only the
+arithmetic that depends on the user's spend.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlglot import exp
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+# Intermediate widths: spend is DECIMAL(12,2); a 10-place rate times a sum of a
+# few spends stays far below 18 integer digits.  Bounding widths keeps DuckDB's
+# decimal arithmetic under its 38-digit limit after several multiplications.
+UNITS_PRECISION = 18
+YEARLY_PRECISION = 20
+OUTPUT_TYPE = (12, 2)
+
+
+def number(value: Decimal | int) -> exp.Expression:
+    """A numeric literal written out in full (never 1E+3)."""
+    d = Decimal(value)
+    text = format(d, "f")
+    return exp.Literal.number(text)
+
+
+def const_value(e: exp.Expression) -> Decimal | None:
+    """The value of a numeric literal (possibly cast or parenthesised), else None."""
+    while isinstance(e, (exp.Paren, exp.Cast)):
+        e = e.this
+    if isinstance(e, exp.Literal) and not e.is_string:
+        return Decimal(e.this)
+    return None
+
+
+def decimal_type(precision: int, scale: int) -> exp.DataType:
+    return exp.DataType(
+        this=exp.DataType.Type.DECIMAL,
+        expressions=[exp.DataTypeParam(this=number(precision)), exp.DataTypeParam(this=number(scale))],
+    )
+
+
+def cast_decimal(e: exp.Expression, precision: int, scale: int) -> exp.Expression:
+    return exp.Cast(this=e, to=decimal_type(precision, scale))
+
+
+def cast_output(e: exp.Expression) -> exp.Expression:
+    """An output figure: DECIMAL(12,2), the PRD's column type."""
+    return cast_decimal(e, *OUTPUT_TYPE)
+
+
+def varchar(value: str, length: int) -> exp.Expression:
+    return exp.Cast(
+        this=exp.Literal.string(value),
+        to=exp.DataType(this=exp.DataType.Type.VARCHAR, expressions=[exp.DataTypeParam(this=number(length))]),
+    )
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table)
+
+
+def round_half_up(d: Decimal, places: int = 2) -> Decimal:
+    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _wrap(e: exp.Expression) -> exp.Expression:
+    """Parenthesise compound operands so the tree prints as it reads."""
+    if isinstance(e, (exp.Add, exp.Sub, exp.Mul, exp.IntDiv)):
+        return exp.Paren(this=e)
+    return e
+
+
+def add(*terms: exp.Expression) -> exp.Expression:
+    """Sum of terms; constant terms are folded into one literal at the end, zeros dropped."""
+    const = ZERO
+    rest: list[exp.Expression] = []
+    for t in terms:
+        v = const_value(t)
+        if v is None:
+            rest.append(t)
+        else:
+            const += v
+    if const != 0 or not rest:
+        rest.append(number(const))
+    out = rest[0]
+    for t in rest[1:]:
+        out = exp.Add(this=out, expression=t)
+    return out
+
+
+def sub(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    va, vb = const_value(a), const_value(b)
+    if va is not None and vb is not None:
+        return number(va - vb)
+    if vb == 0:
+        return a
+    return exp.Sub(this=a, expression=_wrap(b))
+
+
+def mul(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    va, vb = const_value(a), const_value(b)
+    if va is not None and vb is not None:
+        return number(va * vb)
+    if va == 0 or vb == 0:
+        return number(ZERO)
+    if va == 1:
+        return b
+    if vb == 1:
+        return a
+    return exp.Mul(this=_wrap(a), expression=_wrap(b))
+
+
+def least(*args: exp.Expression) -> exp.Expression:
+    return exp.Least(this=args[0], expressions=list(args[1:]), ignore_nulls=True)
+
+
+def greatest(*args: exp.Expression) -> exp.Expression:
+    return exp.Greatest(this=args[0], expressions=list(args[1:]), ignore_nulls=True)
+
+
+def round2(e: exp.Expression) -> exp.Expression:
+    v = const_value(e)
+    if v is not None:
+        return number(round_half_up(v))
+    return exp.Round(this=e, decimals=number(2))
+
+
+def twelfth_round2(yearly: exp.Expression, scale: int) -> exp.Expression:
+    """round_half_up(yearly / 12, 2) without dividing a DECIMAL.
+
+    `yearly` has at most `scale` (>= 2) decimal places, so n = yearly × 10^scale
+    is an integer and, with m = 10^(scale-2),
+        round2(yearly / 12) = floor(n / (12m) + 1/2) / 100 = ((2n + 12m) DIV 24m) × 0.01.
+    """
+    v = const_value(yearly)
+    if v is not None:
+        return number(round_half_up(v / 12))
+    m = 10 ** (scale - 2)
+    n = exp.Cast(
+        this=exp.Round(this=mul(yearly, number(10**scale)), decimals=number(0)),
+        to=exp.DataType.build("BIGINT"),
+    )
+    doubled = exp.Add(this=exp.Mul(this=n, expression=number(2)), expression=number(12 * m))
+    cents = exp.IntDiv(this=exp.Paren(this=doubled), expression=number(24 * m))
+    return exp.Mul(this=cents, expression=number(CENT))
+
+
+def ge(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return exp.GTE(this=a, expression=b)
+
+
+def case_when(branches: list[tuple[exp.Expression, exp.Expression]], default: exp.Expression) -> exp.Expression:
+    case = exp.Case()
+    for cond, value in branches:
+        case = case.when(cond, value)
+    return case.else_(default)
+
+
+def either(conditions: list[exp.Expression]) -> exp.Expression:
+    out = conditions[0]
+    for c in conditions[1:]:
+        out = exp.Or(this=out, expression=c)
+    return out
+
+
+def alias(e: exp.Expression, name: str) -> exp.Expression:
+    return exp.alias_(e, name)
+
+
+def scale_of(d: Decimal) -> int:
+    """Decimal places needed to write d exactly."""
+    exponent = d.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0

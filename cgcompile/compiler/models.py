@@ -1,0 +1,202 @@
+"""The generated dbt models as sqlglot SELECTs (dialect-neutral trees).
+
+int_card_savings reads the users model and, per card valid on the as-of date,
+runs two CTEs over it:
+
+  card_<id>_units   monthly units per earn part (rounded) and the extra benefits
+  card_<id>_yearly  yearly units per category after caps
+
+then one SELECT per card turns the yearly units into the output figures; the
+per-card SELECTs are combined with UNION ALL.  Caps use the non-recursive form
+of "fill in order": a part's share of a pool is
+LEAST(cumulative units including it, ceiling) − LEAST(cumulative before it, ceiling).
+
+int_card_params is one literal row per card.
+"""
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from sqlglot import exp
+
+from ..model import CATEGORIES
+from ..resolve import ResolvedCard, active_rules
+from . import emit
+from . import exprs as x
+
+# Stands in for {{ ref('int_users_to_process') }} until render.py writes the Jinja.
+USERS_PLACEHOLDER = "cgcompile_ref__int_users_to_process"
+USERS_MODEL = "int_users_to_process"
+
+SPEND_CTE = "spend"
+FINAL_CTE = "final"
+MAX_IDENTIFIER = 64  # MySQL's limit on identifier length
+
+SAVINGS_COLUMNS = (
+    ("user_id", "the user"),
+    ("card_id", "the card"),
+    *((f"{c}_points", f"monthly {c} units after caps (yearly ÷ 12, rounded half-up)") for c in CATEGORIES),
+    ("total_savings_yearly", "the year's units × the redemption rate, rounded half-up"),
+    ("total_extra_benefits", "welcome + milestones + fee waivers, rounded half-up once"),
+)
+
+PARAM_COLUMNS = (
+    ("card_id", 100),
+    ("card_name", 200),
+    ("bank", 100),
+    ("joining_fees", None),
+    ("annual_fee", None),
+    ("redemption_method", 50),
+    ("redemption_rate", None),
+    ("reward", 10),
+)
+
+
+def cte_prefix(card_id: str) -> str:
+    """card_<id>, shortened with a hash when the stage suffix would pass 64 characters."""
+    name = "card_" + card_id
+    if len(name) + len("_yearly") <= MAX_IDENTIFIER:
+        return name
+    digest = hashlib.sha256(card_id.encode()).hexdigest()[:8]
+    return name[: MAX_IDENTIFIER - len("_yearly") - 9] + "_" + digest
+
+
+def units_column(i: int) -> str:
+    return "part_" + str(i + 1)
+
+
+def yearly_column(category: str) -> str:
+    return category + "_yearly"
+
+
+def yearly_scale(rc: ResolvedCard) -> int:
+    """Decimal places of the yearly units: 2 from rounding, more only if a ceiling has them."""
+    return max([2] + [x.scale_of(p.yearly_amount) for p in rc.pools])
+
+
+def _units_select(rc: ResolvedCard, spend: emit.Spend) -> exp.Select:
+    cols = [x.col("user_id")]
+    for i, part in enumerate(rc.earn):
+        units = emit.monthly_units(part, spend)
+        cols.append(x.alias(x.cast_decimal(units, x.UNITS_PRECISION, 2), units_column(i)))
+    extra = x.round2(x.add(*emit.benefit_terms(rc, spend)))
+    cols.append(x.alias(x.cast_output(extra), "total_extra_benefits"))
+    return exp.select(*cols).from_(SPEND_CTE)
+
+
+def _capped_yearly(rc: ResolvedCard, i: int) -> exp.Expression:
+    """Part i's yearly units after its pool (12 × monthly when uncapped)."""
+    part = rc.earn[i]
+    if part.pool is None:
+        return x.mul(x.col(units_column(i)), x.number(12))
+    pool = next(p for p in rc.pools if p.key == part.pool)
+    order = list(pool.members)
+    upto = order.index(i)
+    ceiling = x.number(pool.yearly_amount)
+
+    def cumulative(members: list[int]) -> exp.Expression:
+        return x.mul(x.add(*(x.col(units_column(m)) for m in members)), x.number(12))
+
+    including = x.least(cumulative(order[: upto + 1]), ceiling)
+    if upto == 0:
+        return including
+    return x.sub(including, x.least(cumulative(order[:upto]), ceiling))
+
+
+def earning_categories(rc: ResolvedCard) -> list[str]:
+    cats = {p.category for p in rc.earn}
+    return [c for c in CATEGORIES if c in cats]
+
+
+def _yearly_select(rc: ResolvedCard, units_cte: str) -> exp.Select:
+    scale = yearly_scale(rc)
+    cols = [x.col("user_id")]
+    for cat in earning_categories(rc):
+        parts = [_capped_yearly(rc, i) for i, p in enumerate(rc.earn) if p.category == cat]
+        cols.append(x.alias(x.cast_decimal(x.add(*parts), x.YEARLY_PRECISION, scale), yearly_column(cat)))
+    cols.append(x.col("total_extra_benefits"))
+    return exp.select(*cols).from_(units_cte)
+
+
+def _figures_select(rc: ResolvedCard, yearly_cte: str) -> exp.Select:
+    scale = yearly_scale(rc)
+    earning = earning_categories(rc)
+    cols = [x.col("user_id"), x.alias(x.varchar(rc.id, 100), "card_id")]
+    for cat in CATEGORIES:
+        points = x.twelfth_round2(x.col(yearly_column(cat)), scale) if cat in earning else x.number(0)
+        cols.append(x.alias(x.cast_output(points), cat + "_points"))
+    total_units = x.add(*(x.col(yearly_column(c)) for c in earning))
+    savings = x.round2(x.mul(total_units, x.number(rc.redemption.rupees_per_point)))
+    cols.append(x.alias(x.cast_output(savings), "total_savings_yearly"))
+    cols.append(x.col("total_extra_benefits"))
+    return exp.select(*cols).from_(yearly_cte)
+
+
+def _empty_savings() -> exp.Select:
+    """No card is valid on the date: the right columns, no rows."""
+    cols = [x.col("user_id"), x.alias(x.varchar("", 100), "card_id")]
+    cols += [x.alias(x.cast_output(x.number(0)), name) for name, _ in SAVINGS_COLUMNS[2:]]
+    return exp.select(*cols).from_(SPEND_CTE).where(exp.false())
+
+
+def _union(selects: list[exp.Select]) -> exp.Expression:
+    out: exp.Expression = selects[0]
+    for s in selects[1:]:
+        out = exp.union(out, s, distinct=False)
+    return out
+
+
+def savings_model(cards: tuple[ResolvedCard, ...], as_of, assumptions: dict[str, bool]) -> exp.Select:
+    """int_card_savings: one row per (user, card valid on the as-of date)."""
+    spend = emit.Spend()
+    users = exp.select("*").from_(exp.to_table(USERS_PLACEHOLDER))
+    spend_cols = [x.col("user_id"), *(x.col(c) for c in CATEGORIES)]
+    spend_cols.append(x.alias(x.add(*(x.col(c) for c in CATEGORIES)), emit.TOTAL_SPEND))
+    query = exp.select("*").from_(FINAL_CTE)
+    query = query.with_("users", as_=users)
+    query = query.with_(SPEND_CTE, as_=exp.select(*spend_cols).from_("users"))
+    branches = []
+    for rc in cards:
+        emit.check_kinds(active_rules(rc.card, as_of, assumptions), rc.card.file)
+        prefix = cte_prefix(rc.id)
+        query = query.with_(prefix + "_units", as_=_units_select(rc, spend))
+        query = query.with_(prefix + "_yearly", as_=_yearly_select(rc, prefix + "_units"))
+        branches.append(_figures_select(rc, prefix + "_yearly"))
+    query = query.with_(FINAL_CTE, as_=_union(branches) if branches else _empty_savings())
+    return query
+
+
+def _param_row(rc: ResolvedCard) -> exp.Select:
+    card = rc.card
+    values = {
+        "card_id": card.id,
+        "card_name": card.name,
+        "bank": card.bank,
+        "joining_fees": card.joining_fee,
+        "annual_fee": card.annual_fee,
+        "redemption_method": rc.redemption.method,
+        "redemption_rate": rc.redemption.rupees_per_point,
+        "reward": card.reward,
+    }
+    cols = []
+    for name, length in PARAM_COLUMNS:
+        value = values[name]
+        if length is not None:
+            cols.append(x.alias(x.varchar(value, length), name))
+        elif name == "redemption_rate":
+            cols.append(x.alias(x.cast_decimal(x.number(value), 5, 4), name))
+        else:
+            cols.append(x.alias(x.cast_output(x.number(value)), name))
+    return exp.select(*cols)
+
+
+def params_model(cards: tuple[ResolvedCard, ...]) -> exp.Select:
+    """int_card_params: the cards valid on the as-of date, one literal row each."""
+    if cards:
+        rows = _union([_param_row(rc) for rc in cards])
+    else:
+        empty = [x.alias(x.varchar("", n), c) if n else x.alias(x.cast_output(x.number(0)), c) for c, n in PARAM_COLUMNS]
+        nothing = exp.select(x.alias(x.number(1), "one")).subquery("nothing")
+        rows = exp.select(*empty).from_(nothing).where(exp.false())
+    return exp.select("*").from_(FINAL_CTE).with_(FINAL_CTE, as_=rows)

@@ -1,0 +1,194 @@
+"""A small fixed catalog exercising every rule kind, shared by the compiler tests,
+plus tests of the compiler's structure (dispatch, naming, refusals).
+
+The golden SQL under tests/golden/ is this catalog compiled; the DuckDB and
+MariaDB tests run it against the reference evaluator.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from builders import card, catalog
+
+from cgcompile.compiler import compile_catalog, models, settings_for
+from cgcompile.errors import CgError
+from cgcompile.resolve import resolve_catalog
+
+CARDS = (
+    # docs/rules.md's card file: quarterly caps, `rest`, a fee waiver.
+    card(
+        "flipkart_axis",
+        name="Flipkart Axis Bank Credit Card",
+        bank="Axis Bank",
+        joining=500,
+        annual=500,
+        rules=[
+            {"kind": "flat", "categories": ["flipkart"], "rate": {"percent": 5}, "cap": {"amount": 4000, "period": "quarter"}},
+            {"kind": "flat", "categories": ["myntra"], "rate": {"percent": 7.5}, "cap": {"amount": 4000, "period": "quarter"}},
+            {"kind": "flat", "categories": "rest", "rate": {"percent": 1}},
+            {"kind": "fee_waiver", "annual_spend": 350000, "percent": 100},
+        ],
+    ),
+    # Tiers across categories with a pooled points cap, points rate rounding,
+    # the best of two redemption options, milestones, welcome points, waivers.
+    card(
+        "tiered_points",
+        name="Tiered Points Card",
+        bank="Bank of O'Brien \\ Sons",  # quotes and a backslash survive both dialects
+        reward="points",
+        joining=2500,
+        annual=4500,
+        redemption_options=[
+            {"method": "Vouchers", "rupees_per_point": 0.3},
+            {"method": "Flights", "rupees_per_point": 0.5},
+        ],
+        rules=[
+            {
+                "kind": "tiered",
+                "categories": ["amazon", "flipkart", "grocery"],
+                "tiers": [
+                    {"from": 0, "to": 5000, "rate": {"points": 4, "per": 150}},
+                    {"from": 5000, "to": 40000, "rate": {"points": 10, "per": 150}},
+                    {"from": 40000, "rate": {"points": 7, "per": 100}},
+                ],
+                "cap": {"amount": 4000, "unit": "points", "period": "month"},
+            },
+            {"kind": "flat", "categories": "rest", "rate": {"points": 2, "per": 150}},
+            {"kind": "bonus", "categories": ["myntra", "ajio"], "rate": {"points": 16, "per": 150}, "cap": {"amount": 500.001, "unit": "points", "period": "month", "scope": "each"}},
+            {"kind": "milestone", "spend": 100000, "period": "quarter", "repeat": True, "amount": 1000, "unit": "rupees"},
+            {"kind": "milestone", "spend": 20000, "period": "month", "repeat": False, "amount": 2500, "unit": "points", "categories": ["amazon", "flipkart"]},
+            {"kind": "welcome", "amount": 1333, "unit": "points"},
+            {"kind": "fee_waiver", "annual_spend": 90000, "percent": 50},
+            {"kind": "fee_waiver", "annual_spend": 150000, "percent": 100},
+            {"kind": "joining_fee_waiver", "spend": 10000, "within_days": 45},
+            {"kind": "joining_fee_waiver", "spend": 50000, "within_days": 90},
+        ],
+    ),
+    # Conditional rules and a named pool shared by two rules, filled in rule order.
+    card(
+        "amazon_pay",
+        name="Amazon Pay ICICI Credit Card",
+        bank="ICICI Bank",
+        caps={"partner_pool": {"amount": 1500.005, "unit": "rupees", "period": "month"}},
+        rules=[
+            {"kind": "flat", "categories": ["amazon"], "rate": {"percent": 5}, "when": {"amazon_prime": True}, "cap": {"pool": "partner_pool"}},
+            {"kind": "flat", "categories": ["amazon"], "rate": {"percent": 3}, "when": {"amazon_prime": False}, "cap": {"pool": "partner_pool"}},
+            {"kind": "flat", "categories": ["flipkart", "myntra"], "rate": {"percent": 2}, "cap": {"pool": "partner_pool"}},
+            {"kind": "flat", "categories": "rest", "rate": {"percent": 1}},
+            {"kind": "welcome", "amount": 500, "unit": "rupees", "when": {"amazon_prime": True}},
+        ],
+    ),
+    # A pooled yearly cap with an odd amount, and rules that expired or start later.
+    card(
+        "pooled_yearly",
+        name="Pooled Yearly Card",
+        bank="Test Bank",
+        joining=999,
+        annual=999,
+        rules=[
+            {"kind": "flat", "categories": ["amazon", "flipkart", "myntra"], "rate": {"points": 1, "per": 30}, "cap": {"amount": 12345.67, "period": "year"}},
+            {"kind": "flat", "categories": ["grocery"], "rate": {"percent": 10}, "valid_until": "2025-12-31"},
+            {"kind": "flat", "categories": ["grocery"], "rate": {"percent": 4}, "valid_from": "2026-01-01"},
+            {"kind": "flat", "categories": ["ajio"], "rate": {"percent": 20}, "valid_from": "2027-01-01"},
+            {"kind": "joining_fee_waiver", "spend": 30000, "within_days": 30},
+        ],
+    ),
+    # Nothing but benefits: every category earns 0.
+    card("benefits_only", name="Lounge Card", bank="Test Bank", joining=0, annual=0, rules=[{"kind": "welcome", "amount": 250.5, "unit": "rupees"}]),
+    # Not offered on the as-of date: absent from every model.
+    card("retired_card", valid_until="2024-01-01", rules=[{"kind": "flat", "categories": "rest", "rate": {"percent": 50}}]),
+)
+
+CATALOG = catalog(*CARDS)
+RULES_DIR = Path("card_rules")
+
+
+def settings(as_of=None, **assume):
+    return settings_for(CATALOG, RULES_DIR, as_of, assume)
+
+
+def compiled(as_of=None, **assume) -> dict[str, str]:
+    return compile_catalog(CATALOG, settings(as_of, **assume))
+
+
+def sample_users(n: int = 400, seed: int = 20261123) -> list[tuple[str, dict]]:
+    """Spend rows that hit every threshold, band edge and cap from both sides."""
+    rng = random.Random(seed)
+    edges = [0, 0.01, 1, 99.99, 1000, 4999.99, 5000, 5000.01, 6666.67, 8000, 10000, 15000, 20000, 30000, 33333.33, 35000, 40000, 40000.01, 75000, 250000, 1234567.89]
+    cats = ("amazon", "flipkart", "myntra", "ajio", "grocery", "other_online")
+    users = [("u_zero", {c: Decimal(0) for c in cats})]
+    users.append(("u_docs_1", {**{c: Decimal(0) for c in cats}, "flipkart": Decimal(30000)}))
+    users.append(("u_docs_4", {**{c: Decimal(0) for c in cats}, "amazon": Decimal(15000), "flipkart": Decimal(6000), "myntra": Decimal(2000)}))
+    for i in range(n):
+        row = {}
+        for c in cats:
+            r = rng.random()
+            if r < 0.3:
+                v = Decimal(0)
+            elif r < 0.6:
+                v = Decimal(str(rng.choice(edges)))
+            else:
+                v = Decimal(rng.randint(0, 6000000)) / 100
+            row[c] = v
+        users.append(("u" + str(i).zfill(4), row))
+    return users
+
+
+def test_catalog_compiles_every_valid_card_in_id_order():
+    cards = resolve_catalog(CATALOG)
+    assert [c.id for c in cards] == ["amazon_pay", "benefits_only", "flipkart_axis", "pooled_yearly", "tiered_points"]
+    sql = compiled()["models/generated/int_card_savings.sql"]
+    assert "retired_card" not in sql
+    assert "card_tiered_points_units" in sql
+
+
+def test_output_is_deterministic():
+    assert compiled() == compiled()
+
+
+def test_assumptions_and_date_change_the_output_and_header():
+    base = compiled()
+    other = compiled(amazon_prime=False)
+    assert "amazon_prime=true" in base["models/generated/int_card_params.sql"].splitlines()[0]
+    assert "amazon_prime=false" in other["models/generated/int_card_params.sql"].splitlines()[0]
+    assert base["macros/generated/rules_version.sql"] != other["macros/generated/rules_version.sql"]
+    later = compiled(as_of=dt.date(2027, 6, 1))
+    assert "as of 2027-06-01" in later["models/generated/int_card_savings.sql"].splitlines()[0]
+    # the ajio rule valid from 2027 now earns 20%
+    assert "ajio * 0.2" in later["models/generated/int_card_savings.sql"]
+    assert "ajio * 0.2" not in base["models/generated/int_card_savings.sql"]
+
+
+def test_unknown_rule_kind_is_an_explicit_error():
+    weird = card("weird", rules=[{"kind": "flat", "categories": "rest", "rate": {"percent": 1}}, {"kind": "lottery", "amount": 5}])
+    cat = catalog(weird)
+    with pytest.raises(CgError, match=r"card_rules/test.yaml:11:1: rules\[1\]: .*no emitter for kind 'lottery'"):
+        compile_catalog(cat, settings_for(cat, RULES_DIR, None, {}))
+
+
+def test_jinja_delimiters_in_card_text_are_refused():
+    sneaky = card("sneaky", name="Card {{ run_query('drop table x') }}", rules=[])
+    cat = catalog(sneaky)
+    with pytest.raises(CgError, match=r"card_rules/sneaky.yaml:1:1: name: contains a Jinja delimiter"):
+        compile_catalog(cat, settings_for(cat, RULES_DIR, None, {}))
+
+
+def test_long_card_ids_get_short_cte_names():
+    long_id = "a" * 80
+    name = models.cte_prefix(long_id)
+    assert len(name + "_yearly") <= 64
+    assert name != models.cte_prefix("a" * 81)
+    assert models.cte_prefix("flipkart_axis") == "card_flipkart_axis"
+
+
+def test_redemption_option_with_condition_picks_the_best_applying():
+    c = dataclasses.replace(CARDS[1])
+    (rc,) = [r for r in resolve_catalog(catalog(c))]
+    assert rc.redemption.method == "Flights"
+    params = compile_catalog(catalog(c), settings_for(catalog(c), RULES_DIR, None, {}))["models/generated/int_card_params.sql"]
+    assert "CAST(0.5 AS DECIMAL(5, 4)) AS redemption_rate" in params
