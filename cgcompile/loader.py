@@ -297,7 +297,7 @@ class CardReader:
         start = self.get(f, path, "valid_from", lambda n, p: doc.date(n, p, optional=True))
         end = self.get(f, path, "valid_until", lambda n, p: doc.date(n, p, optional=True))
         if start is not None and end is not None and start > end:
-            doc.error(f["valid_from"].value, join(path, "valid_from"), f"valid_from {start} is after valid_until {end}")
+            doc.error(f["valid_from"].value, join(path, "valid_from"), f"{start} is after valid_until {end}")
         return start, end
 
     def read_fees(self, node: Node, path: str) -> tuple[Decimal | None, Decimal | None] | None:
@@ -406,14 +406,15 @@ class CardReader:
             if not doc.require(f, node, path, CAP_REQUIRED):
                 return None
             return self.cap_body(f, node, path, pool=None)
+        pool = doc.text(f["pool"].value, join(path, "pool"))
+        if pool is not None:
+            self.used_pools.add(pool)
         others = [k for k in f if k != "pool"]
         if others:
             key = others[0]
             doc.error(f[key].key, join(path, key), "a cap naming a pool takes no other keys")
-        pool = doc.text(f["pool"].value, join(path, "pool"))
         if pool is None or others:
             return None
-        self.used_pools.add(pool)
         if pool not in self.pool_names:
             hint = did_you_mean(pool, self.pool_names) or " (declare it under caps:)"
             doc.error(f["pool"].value, join(path, "pool"), f"unknown cap '{pool}'{hint}")

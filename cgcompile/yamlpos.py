@@ -133,6 +133,9 @@ class Doc:
                 continue
             if name not in allowed:
                 hint = foreign(name) if foreign else None
+                if not hint and node.flow_style and value.tag == NULL_TAG and not value.value:
+                    # `{note: 2,000 points}` splits at the comma into a key '000 points'.
+                    hint = f"unknown key '{name}' (a comma inside {{...}} starts a new key; drop it or quote the text)"
                 self.error(key, where, hint or f"unknown key '{name}'{did_you_mean(name, allowed)}")
                 continue
             out[name] = Field(key, value)
@@ -188,7 +191,8 @@ class Doc:
                 value = None
             if value is not None and value.is_finite():
                 return value
-        self.error(node, path, f"expected a number, got {shown(node)}")
+        quoted = isinstance(node, ScalarNode) and node.style in ("'", '"') and NUMBER_TEXT.fullmatch(node.value)
+        self.error(node, path, f"expected a number, got {shown(node)}{' (remove the quotes)' if quoted else ''}")
         return None
 
     def amount(self, node: Node, path: str, positive: bool = False) -> Decimal | None:
