@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from builders import card, catalog, spend
@@ -387,3 +387,28 @@ def test_cli_errors(rules_dir, capsys):
     (rules_dir / "broken.yaml").write_text("id: broken\n", encoding="utf-8")
     code, out, err = cli(capsys, "--rules-dir", str(rules_dir), "--amazon", "1")
     assert code == 1 and out == "" and "card_rules/broken.yaml" in err
+
+
+REPO_RULES = Path(__file__).resolve().parents[1] / "card_rules"
+PRD_USERS = {
+    "CK7186246": ("50000.00", "30000.00", "10000.00", "5000.00", "15000.00", "120000.00"),
+    "USER4188152": ("120000.00", "20000.00", "5000.00", "2000.00", "8000.00", "160000.00"),
+    "CUST3267595": ("10000.00", "5000.00", "2000.00", "1000.00", "3000.00", "22000.00"),
+}
+
+
+@pytest.mark.parametrize("user", sorted(PRD_USERS))
+def test_prd_sample_users_on_the_real_catalog(user, capsys):
+    values = PRD_USERS[user]
+    flags = [x for name, v in zip(("--amazon", "--flipkart", "--myntra", "--ajio", "--grocery", "--confirmed"), values) for x in (name, v)]
+    code, out, err = cli(capsys, "--rules-dir", str(REPO_RULES), *flags, "--json")
+    assert (code, err) == (0, "")
+    cards = json.loads(out)["cards"]
+    assert [c["rank"] for c in cards] == list(range(1, 11))
+    keys = [(-Decimal(c["net_savings"]), c["card_id"]) for c in cards]
+    assert keys == sorted(keys)
+    for c in cards:
+        net = Decimal(c["total_savings_yearly"]) - Decimal(c["joining_fees"]) + Decimal(c["total_extra_benefits"])
+        assert Decimal(c["net_savings"]) == net
+        assert all(Decimal(c[f"{k}_points"]).as_tuple().exponent == -2 for k in ("amazon", "ajio", "other_online"))
+        assert len(c["explanations"]) >= 6 and all(e.endswith(".") for e in c["explanations"])
