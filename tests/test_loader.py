@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cgcompile.errors import CgError, RulesInvalid
 from cgcompile.loader import load_catalog, rate_per_rupee
-from cgcompile.model import CATEGORIES, Cap
+from cgcompile.model import CATEGORIES, RATE_PLACES, Cap
 
 TESTS = Path(__file__).parent
 D = Decimal
@@ -337,3 +339,13 @@ def test_missing_catalog_file(tmp_path, monkeypatch):
     assert str(raised.value).splitlines()[0] == (
         "rules/_catalog.yaml:1:1: missing: the rules folder needs _catalog.yaml (as_of, categories, assumptions)"
     )
+
+
+@given(st.integers(0, 10**6), st.integers(1, 10**6), st.integers(0, 4))
+def test_rate_rounding_matches_decimal_half_up(points, per, places):
+    """Against Decimal at ample precision: exact quotient, then half-up to RATE_PLACES."""
+    n = Decimal(points).scaleb(-places)
+    with localcontext() as ctx:
+        ctx.prec = 80
+        expected = (n / Decimal(per)).quantize(Decimal(1).scaleb(-RATE_PLACES), rounding=ROUND_HALF_UP)
+    assert rate_per_rupee(n, Decimal(per)) == expected
