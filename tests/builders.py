@@ -9,17 +9,19 @@ like the card file it stands for:
 
 Numbers may be int, str, float or Decimal (floats go through str()).  Dates
 may be date objects or 'YYYY-MM-DD'.  Rates are rounded exactly as the loader
-does (docs/rules.md, rounding step 1).  Nothing here validates: a test can
+does (docs/rules.md, rounding step 1), and a milestone without categories
+counts all six, as the loader fills it in.  Nothing here validates: a test can
 build a card the loader would refuse, on purpose.
 """
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 
 from cgcompile.evaluate import user_spend
+from cgcompile.loader import rate_per_rupee
 from cgcompile.model import (
-    RATE_PLACES,
+    CATEGORIES,
     Assumption,
     Cap,
     Card,
@@ -43,7 +45,6 @@ LABELS = {
     "grocery": "grocery",
     "other_online": "other online shopping",
 }
-_CTX = Context(prec=60, rounding=ROUND_HALF_UP)
 
 
 def D(x) -> Decimal | None:
@@ -68,10 +69,9 @@ def rate(spec) -> Rate:
         return spec
     if "percent" in spec:
         p = D(spec["percent"])
-        return Rate(per_rupee=_CTX.divide(p, Decimal(100)), percent=p)
+        return Rate(per_rupee=p.scaleb(-2), percent=p)
     n, m = D(spec["points"]), D(spec["per"])
-    per_rupee = _CTX.divide(n, m).quantize(Decimal(1).scaleb(-RATE_PLACES), rounding=ROUND_HALF_UP, context=_CTX)
-    return Rate(per_rupee=per_rupee, points=n, per=m)
+    return Rate(per_rupee=rate_per_rupee(n, m), points=n, per=m)
 
 
 def cap(spec, caps: dict[str, Cap] | None = None) -> Cap | None:
@@ -109,6 +109,8 @@ def rule(spec: dict, index: int = 0, caps: dict[str, Cap] | None = None) -> Rule
     """A Rule from a dict with the YAML's keys ('categories': 'rest' or a list)."""
     cats = spec.get("categories", ())
     rest = cats == "rest"
+    if spec["kind"] == "milestone" and not cats:
+        cats = CATEGORIES
     return Rule(
         kind=spec["kind"],
         index=index,
