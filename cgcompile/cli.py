@@ -79,6 +79,63 @@ def explain(amazon, flipkart, myntra, ajio, grocery, confirmed, as_of, top, assu
     click.echo(run(rules_dir, amounts, as_of.date() if as_of else None, top, assume, json_output))
 
 
+@cli.command()
+@rules_dir_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("dbt_project"), show_default=True, help="The dbt project to write models/generated/ and macros/generated/ into.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Compile the rules valid on this date (default: _catalog.yaml's as_of).")
+@click.option("--assume", multiple=True, metavar="NAME=true|false", help="Override an assumption's default (repeatable).")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing every stale, missing or extra generated file.")
+def rules(rules_dir: Path, out: Path, as_of, assume, check: bool) -> None:
+    """Compile card_rules/ into the generated dbt models (DuckDB and MySQL/MariaDB)."""
+    from . import compiler
+
+    files = compiler.load(rules_dir, as_of.date() if as_of else None, assume)
+    if check:
+        problems = compiler.differences(out, files)
+        if problems:
+            raise Stale("\n".join(problems + [f"{len(problems)} generated file(s) out of date in {out}; run `cgcompile rules`"]))
+        click.echo(f"{len(files)} generated files up to date in {out}")
+        return
+    for line in compiler.write(out, files):
+        click.echo(line)
+
+
+target_option = click.option(
+    "--target",
+    default=None,
+    help="dbt target in dbt_project/profiles.yml (default: the profile's default, duckdb).",
+)
+
+
+@cli.command()
+@click.option("--users", type=int, default=5000, show_default=True, help="Generated users besides the PRD's three samples.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Seed for the generated users.")
+@target_option
+def demo(users: int, seed: int, target: str | None) -> None:
+    """Run the whole job on a fresh demo database: load users, `dbt build`, print a summary."""
+    from .run import demo as run_demo
+
+    outcome = run_demo(users, seed, target)
+    if not outcome.success:
+        raise CgError("dbt build failed: see its output above")
+
+
+@cli.command("generate-users")
+@click.option("--count", type=int, required=True, help="How many users to add to user_spending_data.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Same seed, same users.")
+@click.option("--prefix", default="GEN", show_default=True, help="user_id prefix (use another to add more users to a table).")
+@target_option
+def generate_users(count: int, seed: int, prefix: str, target: str | None) -> None:
+    """Bulk-load realistic users (the reference spending mix) into user_spending_data."""
+    from . import db
+    from .run import create_source_table, ensure_profiles, load_generated
+
+    project = ensure_profiles()
+    create_source_table(target, project)
+    loaded = load_generated(db.read_target(project, target), count, seed, prefix, project)
+    click.echo(f"loaded {loaded:,} users")
+
+
 def main(argv: list[str] | None = None) -> int:
     """The one error boundary: map every failure to a message and an exit code."""
     try:

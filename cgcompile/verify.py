@@ -1,0 +1,134 @@
+"""Compare what the database wrote with what the reference evaluator says.
+
+Every output column of every row is compared exactly (Decimal against
+Decimal, text against text); a user the evaluator rejects must be failed in
+the database with the same reason and no new rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable
+
+import sqlglot
+
+from .evaluate import InvalidSpend, compute, result, user_spend
+from .model import Catalog
+from .resolve import resolve_catalog
+
+OUTPUT_COLUMNS = (
+    "card_id",
+    "card_name",
+    "total_savings_yearly",
+    "joining_fees",
+    "total_extra_benefits",
+    "net_savings",
+    "amazon_points",
+    "flipkart_points",
+    "myntra_points",
+    "ajio_points",
+    "grocery_points",
+    "other_online_points",
+    "redemption_method",
+    "redemption_rate",
+)
+
+ACTUAL_QUERY = sqlglot.parse_one(
+    "SELECT user_id, \"rank\", " + ", ".join(OUTPUT_COLUMNS) + " FROM card_recommendations ORDER BY user_id, \"rank\"",
+    read="duckdb",
+)
+STATUS_QUERY = sqlglot.parse_one(
+    "SELECT user_id, processing_status, processing_error FROM user_spending_data", read="duckdb"
+)
+SPEND_FIELDS = ("amazon", "flipkart", "myntra", "ajio", "grocery", "confirmed")
+
+
+@dataclass(frozen=True)
+class Expected:
+    rows: dict[str, list[tuple]]  # user_id -> ranked rows (OUTPUT_COLUMNS)
+    failed: dict[str, str]  # user_id -> error text
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    user_id: str
+    rank: int | None
+    column: str
+    expected: object
+    actual: object
+
+    def __str__(self) -> str:
+        where = f"rank {self.rank}" if self.rank is not None else "user"
+        return f"{self.user_id} {where} {self.column}: expected {self.expected!r}, database has {self.actual!r}"
+
+
+def expected_rows(
+    catalog: Catalog,
+    users: Iterable[tuple],
+    as_of: dt.date | None = None,
+    assumptions: dict[str, bool] | None = None,
+    top: int = 10,
+) -> Expected:
+    """users: (user_id, amazon, flipkart, myntra, ajio, grocery, confirmed), values or None."""
+    resolved = resolve_catalog(catalog, as_of, assumptions)
+    labels = dict(catalog.category_labels)
+    rows: dict[str, list[tuple]] = {}
+    failed: dict[str, str] = {}
+    for user_id, *values in users:
+        try:
+            spend = user_spend(**dict(zip(SPEND_FIELDS, values)))
+        except InvalidSpend as e:
+            failed[user_id] = str(e)
+            continue
+        results = [result(compute(r, spend), labels) for r in resolved]
+        results.sort(key=lambda r: (-r.net_savings, r.card_id))
+        rows[user_id] = [tuple(getattr(r, c) for c in OUTPUT_COLUMNS) for r in results[:top]]
+    return Expected(rows, failed)
+
+
+def actual_rows(conn, dialect: str) -> tuple[dict[str, list[tuple]], dict[str, tuple[str, str | None]]]:
+    """(rows by user in rank order, (status, error) by user) as the database has them."""
+    cur = conn.cursor()
+    cur.execute(ACTUAL_QUERY.sql(dialect=dialect))
+    rows: dict[str, list[tuple]] = {}
+    for user_id, rank, *values in cur.fetchall():
+        rows.setdefault(user_id, []).append((int(rank), *values))
+    cur.execute(STATUS_QUERY.sql(dialect=dialect))
+    statuses = {u: (s, e) for u, s, e in cur.fetchall()}
+    cur.close()
+    return rows, statuses
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        try:
+            return Decimal(str(a)) == Decimal(str(b))
+        except Exception:
+            return False
+    return a == b
+
+
+def compare(expected: Expected, actual: dict[str, list[tuple]], statuses: dict[str, tuple[str, str | None]]) -> list[Mismatch]:
+    """Every difference between the evaluator and the database, column by column."""
+    out: list[Mismatch] = []
+    for user_id, want in expected.rows.items():
+        status = statuses.get(user_id, (None, None))[0]
+        if status != "completed":
+            out.append(Mismatch(user_id, None, "processing_status", "completed", status))
+        got = actual.get(user_id, [])
+        if len(got) != len(want):
+            out.append(Mismatch(user_id, None, "row count", len(want), len(got)))
+        for i, (w, g) in enumerate(zip(want, got), start=1):
+            if g[0] != i:
+                out.append(Mismatch(user_id, i, "rank", i, g[0]))
+            for column, wv, gv in zip(OUTPUT_COLUMNS, w, g[1:]):
+                if not _same(wv, gv):
+                    out.append(Mismatch(user_id, i, column, wv, gv))
+    for user_id, error in expected.failed.items():
+        status, got_error = statuses.get(user_id, (None, None))
+        if status != "failed":
+            out.append(Mismatch(user_id, None, "processing_status", "failed", status))
+        if got_error is None or error not in got_error:
+            out.append(Mismatch(user_id, None, "processing_error", error, got_error))
+    return out
