@@ -8,6 +8,9 @@ import pytest
 
 from mariadb_server import ConnParams, MariaDBServer, MariaDBUnavailable
 
+# dbt runs in-process in tests; it must not phone home (dbt 1.7 honours DO_NOT_TRACK).
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
 
 def in_ci() -> bool:
     """CI=true (or any non-false value) means: missing infrastructure is a failure, not a skip."""

@@ -1,0 +1,62 @@
+"""profiles.yml.example works as written for both targets (dbt debug connects)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "profiles.yml.example"
+FIXTURE = ROOT / "tests" / "fixtures" / "dbt_incremental"
+
+
+@pytest.fixture
+def dbt_dirs(tmp_path):
+    project_dir = tmp_path / "project"
+    shutil.copytree(FIXTURE, project_dir)
+    profiles_dir = tmp_path / "profiles"
+    profiles_dir.mkdir()
+    shutil.copy(EXAMPLE, profiles_dir / "profiles.yml")
+    return project_dir, profiles_dir
+
+
+def _debug(project_dir, profiles_dir, *args):
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(
+        ["debug", "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir), *args]
+    )
+    return result.success
+
+
+def test_example_shape():
+    doc = yaml.safe_load(EXAMPLE.read_text())["cgcompile"]
+    assert doc["target"] == "duckdb"
+    assert doc["outputs"]["duckdb"]["type"] == "duckdb"
+    assert doc["outputs"]["duckdb"]["threads"] == 2
+    assert doc["outputs"]["mariadb"]["type"] == "mariadb"
+    for field in ("server", "port", "schema", "username", "password"):
+        assert "env_var('CGCOMPILE_DB_" in doc["outputs"]["mariadb"][field]
+
+
+def test_default_duckdb_target_connects(dbt_dirs, tmp_path, monkeypatch):
+    db_file = tmp_path / "elsewhere.duckdb"
+    monkeypatch.setenv("CGCOMPILE_DUCKDB_PATH", str(db_file))
+    assert _debug(*dbt_dirs)
+    # The env var, not the default path inside dbt_project, decided where the file went.
+    assert db_file.exists()
+
+
+def test_mariadb_target_connects_with_env(dbt_dirs, mariadb, monkeypatch):
+    for name, value in mariadb.as_env().items():
+        monkeypatch.setenv(name, value)
+    assert _debug(*dbt_dirs, "--target", "mariadb")
+
+
+def test_mariadb_target_refuses_a_wrong_password(dbt_dirs, mariadb, monkeypatch):
+    for name, value in mariadb.as_env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CGCOMPILE_DB_PASSWORD", "wrong")
+    assert not _debug(*dbt_dirs, "--target", "mariadb")
