@@ -135,8 +135,10 @@ alter table {{ tmp_relation }} add index cg_unique_key (
 {%- endmacro %}
 
 
+{#- The model's columns, not the target's: a target created with its own DDL (the PRD's
+    card_recommendations has an auto-increment id and audit columns) fills those itself. -#}
 {% macro cgcompile_insert_sql(target_relation, tmp_relation) -%}
-  {%- set columns = adapter.get_columns_in_relation(target_relation)
+  {%- set columns = adapter.get_columns_in_relation(tmp_relation)
         | map(attribute='quoted') | join(', ') -%}
 insert into {{ target_relation }} ({{ columns }})
 select {{ columns }}
