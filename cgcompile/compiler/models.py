@@ -143,7 +143,7 @@ def _empty_savings() -> exp.Select:
 def _union(selects: list[exp.Select]) -> exp.Expression:
     out: exp.Expression = selects[0]
     for s in selects[1:]:
-        out = exp.union(out, s, distinct=False)
+        out = exp.union(out, s, distinct=False, copy=False)
     return out
 
 
@@ -154,16 +154,16 @@ def savings_model(cards: tuple[ResolvedCard, ...], as_of, assumptions: dict[str,
     spend_cols = [x.col("user_id"), *(x.col(c) for c in CATEGORIES)]
     spend_cols.append(x.alias(x.add(*(x.col(c) for c in CATEGORIES)), emit.TOTAL_SPEND))
     query = exp.select("*").from_(FINAL_CTE)
-    query = query.with_("users", as_=users)
-    query = query.with_(SPEND_CTE, as_=exp.select(*spend_cols).from_("users"))
+    query = query.with_("users", as_=users, copy=False)
+    query = query.with_(SPEND_CTE, as_=exp.select(*spend_cols).from_("users"), copy=False)
     branches = []
     for rc in cards:
         emit.check_kinds(active_rules(rc.card, as_of, assumptions), rc.card.file)
         prefix = cte_prefix(rc.id)
-        query = query.with_(prefix + "_units", as_=_units_select(rc, spend))
-        query = query.with_(prefix + "_yearly", as_=_yearly_select(rc, prefix + "_units"))
+        query = query.with_(prefix + "_units", as_=_units_select(rc, spend), copy=False)
+        query = query.with_(prefix + "_yearly", as_=_yearly_select(rc, prefix + "_units"), copy=False)
         branches.append(_figures_select(rc, prefix + "_yearly"))
-    query = query.with_(FINAL_CTE, as_=_union(branches) if branches else _empty_savings())
+    query = query.with_(FINAL_CTE, as_=_union(branches) if branches else _empty_savings(), copy=False)
     return query
 
 
@@ -199,4 +199,4 @@ def params_model(cards: tuple[ResolvedCard, ...]) -> exp.Select:
         empty = [x.alias(x.varchar("", n), c) if n else x.alias(x.cast_output(x.number(0)), c) for c, n in PARAM_COLUMNS]
         nothing = exp.select(x.alias(x.number(1), "one")).subquery("nothing")
         rows = exp.select(*empty).from_(nothing).where(exp.false())
-    return exp.select("*").from_(FINAL_CTE).with_(FINAL_CTE, as_=rows)
+    return exp.select("*").from_(FINAL_CTE).with_(FINAL_CTE, as_=rows, copy=False)

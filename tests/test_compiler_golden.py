@@ -1,0 +1,38 @@
+"""The fixed test catalog's compiled SQL, byte for byte, per dialect.
+
+A deliberate change to the generated SQL: rerun with CGCOMPILE_UPDATE_GOLDEN=1,
+then read the diff of tests/golden/ before committing it.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from test_compiler_catalog import compiled
+from test_compiler_duckdb import render
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("CGCOMPILE_UPDATE_GOLDEN") == "1"
+MODELS = ("int_card_params", "int_card_savings")
+DIALECTS = {"duckdb": "duckdb", "mysql": "mariadb"}  # golden folder → adapter type rendered
+
+
+def _check(path: Path, text: str) -> None:
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode())
+    assert path.is_file(), f"{path} is missing; create it with CGCOMPILE_UPDATE_GOLDEN=1"
+    assert path.read_bytes().decode() == text
+
+
+@pytest.mark.parametrize("folder", sorted(DIALECTS))
+@pytest.mark.parametrize("model", MODELS)
+def test_model_sql_matches_golden(folder, model):
+    text = render(compiled()["models/generated/" + model + ".sql"], DIALECTS[folder])
+    _check(GOLDEN / folder / (model + ".sql"), text)
+
+
+@pytest.mark.parametrize("path", ["models/generated/schema.yml", "macros/generated/rules_version.sql"])
+def test_other_generated_files_match_golden(path):
+    _check(GOLDEN / "files" / Path(path).name, compiled()[path])
