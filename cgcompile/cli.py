@@ -136,6 +136,19 @@ def generate_users(count: int, seed: int, prefix: str, target: str | None) -> No
     click.echo(f"loaded {loaded:,} users")
 
 
+@cli.command()
+@click.option("--target", type=click.Choice(["duckdb", "mariadb", "mysql"]), default="duckdb", show_default=True, help="duckdb: a temp file; mariadb/mysql: a scratch database <schema>_verify on that dbt target's server (created and dropped).")
+@click.option("--users", type=int, default=10000, show_default=True, help="Generated users (the reference spending mix).")
+@click.option("--seed", type=int, default=42, show_default=True, help="Seed for the generated users.")
+@click.option("--no-boundary", is_flag=True, help="Leave out the boundary users derived from the catalog.")
+@rules_dir_option
+def verify(target: str, users: int, seed: int, no_boundary: bool, rules_dir: Path) -> None:
+    """Prove the compiled SQL equals the reference evaluator: dbt build on scratch data, compare every column."""
+    from .harness import run_verify
+
+    run_verify(target, users, seed, not no_boundary, rules_dir, click.echo)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The one error boundary: map every failure to a message and an exit code."""
     try:

@@ -1,0 +1,220 @@
+"""Boundary users: spend exactly at, just below and just above every edge the catalog has.
+
+Random users rarely land on the paisa where a cap starts to bite or a waiver
+is earned, which is where a compiled `>=` written as `>` or a cap applied per
+year instead of per quarter would show.  For each card valid on the date this
+module finds, from the resolved rules themselves:
+
+- caps: the smallest monthly spend (paise) at which the capped rules' yearly
+  units reach the ceiling — one category alone, and for pools of several
+  categories the second category topping up the first;
+- tier edges: the combined spend at every band's from/to, on the rule's first
+  category and split across its first two;
+- milestones, fee waivers, joining-fee waivers: the threshold turned into a
+  monthly spend (rounded up to the paisa);
+
+and emits each at −0.01, exact and +0.01.  Then fixed users for the PRD's edge
+cases (zero, NULL, huge, confirmed below the named categories) and rounding
+edges (a spend whose product with a rate ends in exactly half a paisa).
+Ids are BND000001… in generation order; duplicates are dropped.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from typing import Callable, Iterator
+
+from .evaluate import compute, user_spend
+from .model import CATEGORIES, PERIOD_MONTHS, Catalog
+from .resolve import ResolvedCard, resolve_catalog
+
+NAMED = CATEGORIES[:-1]
+# The largest monthly spend per category a boundary user has: ₹1 crore, far
+# inside DECIMAL(12,2) for the input and for every yearly output figure.
+MAX_PAISE = 10_000_000 * 100
+PREFIX = "BND"
+
+Vector = dict[str, int]  # category -> monthly spend in paise (missing = 0)
+Row = tuple[str | None, ...]  # datagen.COLUMNS order, text or None (NULL)
+
+
+def paise_text(n: int) -> str:
+    return str(n // 100) + "." + str(n % 100).zfill(2)
+
+
+def ceil_paise(d: Decimal) -> int:
+    """The smallest whole number of paise that is >= d rupees."""
+    return math.ceil(d * 100)
+
+
+def row(vector: Vector, confirmed: int | None = None) -> tuple[str, ...]:
+    """Spend per category as the input table holds it: other_online through confirmed."""
+    named = [vector.get(c, 0) for c in NAMED]
+    if confirmed is None:
+        confirmed = sum(named) + vector.get("other_online", 0)
+    return (*(paise_text(v) for v in named), paise_text(confirmed))
+
+
+def around(vector: Vector, category: str) -> Iterator[tuple[str, ...]]:
+    """The vector with `category` 0.01 below, at and 0.01 above its value (never below 0)."""
+    at = vector.get(category, 0)
+    for v in (at - 1, at, at + 1):
+        if 0 <= v <= MAX_PAISE:
+            yield row({**vector, category: v})
+
+
+def first_reaching(reached: Callable[[int], bool], high: int = MAX_PAISE) -> int | None:
+    """The smallest paise amount in [0, high] for which `reached` holds (it must be monotone)."""
+    if not reached(high):
+        return None
+    lo, hi = 0, high
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if reached(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _spend(vector: Vector):
+    named = {c: paise_text(vector.get(c, 0)) for c in NAMED}
+    return user_spend(**named, confirmed=row(vector)[-1])
+
+
+def _pool_filled(rc: ResolvedCard, pool_index: int) -> Callable[[Vector], bool]:
+    """Whether the pool's members earn, before caps, at least its yearly ceiling."""
+    pool = rc.pools[pool_index]
+
+    def filled(vector: Vector) -> bool:
+        parts = compute(rc, _spend(vector)).parts
+        return sum((parts[i].yearly for i in pool.members), Decimal(0)) >= pool.yearly_amount
+
+    return filled
+
+
+def cap_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
+    for n, pool in enumerate(rc.pools):
+        filled = _pool_filled(rc, n)
+        cats = list(dict.fromkeys(rc.earn[i].category for i in pool.members))
+        alone: dict[str, int] = {}
+        for cat in cats:
+            at = first_reaching(lambda v: filled({cat: v}))
+            if at is not None:
+                alone[cat] = at
+                yield from around({cat: at}, cat)
+        # Two categories share the ceiling: the first takes about half of it.
+        if len(cats) >= 2 and cats[0] in alone:
+            base = {cats[0]: alone[cats[0]] // 2}
+            second = cats[1]
+            at = first_reaching(lambda v: filled({**base, second: v}))
+            if at is not None:
+                yield from around({**base, second: at}, second)
+
+
+def tier_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
+    by_rule: dict[int, list[str]] = {}
+    for part in rc.earn:
+        if part.tiers:
+            by_rule.setdefault(part.rule.index, []).append(part.category)
+    for index, cats in by_rule.items():
+        rule = next(p.rule for p in rc.earn if p.rule.index == index)
+        edges = sorted({t.start for t in rule.tiers if t.start > 0} | {t.end for t in rule.tiers if t.end is not None})
+        for edge in edges:
+            at = ceil_paise(edge)
+            yield from around({cats[0]: at}, cats[0])
+            if len(cats) >= 2:
+                half = at // 2
+                yield from around({cats[0]: half, cats[1]: at - half}, cats[1])
+
+
+def threshold_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
+    for rule in rc.milestones:
+        cat = (rule.categories or CATEGORIES)[0]
+        yield from around({cat: ceil_paise(rule.spend / PERIOD_MONTHS[rule.period])}, cat)
+    # Waivers depend on the total only: on Amazon (fee) and on other online spend (joining).
+    for rule in rc.fee_waivers:
+        yield from around({"amazon": ceil_paise(rule.annual_spend / 12)}, "amazon")
+    for rule in rc.joining_fee_waivers:
+        at = ceil_paise(rule.spend * 30 / rule.within_days)
+        yield from around({"other_online": at}, "other_online")
+
+
+def half_paisa_spends(per_rupee: Decimal, below: int = MAX_PAISE, count: int = 2) -> list[int]:
+    """Spends (paise) whose product with the rate is x.xx5 exactly, so round2 must round up.
+
+    With the rate n / 10^k and the spend s paise, the product is s·n / 10^(k+2);
+    it has exactly three decimals ending in 5 when s·n / 10^(k-1) is a whole
+    number ending in 5.  s must then be a multiple of q = 10^(k-1) / gcd(n, 10^(k-1)).
+    """
+    exponent = per_rupee.normalize().as_tuple().exponent
+    k = max(0, -exponent)
+    if k < 1:
+        return []
+    n = int(per_rupee.scaleb(k))
+    unit = 10 ** (k - 1)
+    q = unit // math.gcd(n, unit)
+    found = []
+    for m in range(1, 200):
+        s = m * q
+        if s > below:
+            break
+        if (s * n // unit) % 10 == 5:
+            found.append(s)
+            if len(found) == count:
+                break
+    return found
+
+
+def rounding_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
+    for part in rc.earn:
+        if part.tiers:
+            if part.preceding:
+                continue  # only the first category starts at 0 on the line
+            first = part.tiers[0]
+            below = MAX_PAISE if first.end is None else ceil_paise(first.end) - 1
+            spends = half_paisa_spends(first.rate.per_rupee, below)
+        else:
+            spends = half_paisa_spends(part.rate.per_rupee)
+        for s in spends:
+            yield row({part.category: s})
+            # The same half paisa on top of a round amount.
+            big = s + 1234500
+            if big <= MAX_PAISE and not part.tiers:
+                yield row({part.category: big})
+
+
+def edge_case_rows() -> list[Row]:
+    """The PRD's edge cases (4.1) and the derived-column cases, in datagen.COLUMNS order minus user_id."""
+    crore = paise_text(MAX_PAISE)
+    return [
+        ("0.00",) * 6,  # zero spend
+        (None,) * 6,  # all NULL: counts as 0
+        (None, "25000.00", None, None, "4000.00", None),  # partly NULL, no confirmed
+        ("12000.00", None, "0.00", None, "3000.00", "20000.00"),  # NULL named, confirmed given
+        (None, None, None, None, None, "45000.00"),  # confirmed only: all other online
+        ("1000000.01", "1500000.00", "1000000.00", "1000000.00", "1000000.00", "9000000.00"),  # ₹10L+ a month
+        (crore, crore, crore, crore, crore, paise_text(6 * MAX_PAISE)),  # ₹1 crore in every category
+        (crore, "0.00", "0.00", "0.00", "0.00", crore),  # ₹1 crore on Amazon alone
+        ("40000.00", "20000.00", "5000.00", "0.00", "8000.00", "10000.00"),  # confirmed below the named sum
+        ("30000.00", "30000.00", "0.00", "0.00", "0.00", "59999.99"),  # confirmed 0.01 below
+        ("30000.00", "30000.00", "0.00", "0.00", "0.00", "60000.01"),  # other online 0.01
+        ("0.01", "0.01", "0.01", "0.01", "0.01", "0.06"),  # one paisa everywhere
+        ("1000.00", "-0.01", "0.00", "0.00", "0.00", "1000.00"),  # negative: the user fails
+    ]
+
+
+def boundary_users(
+    catalog: Catalog,
+    as_of: dt.date | None = None,
+    assumptions: dict[str, bool] | None = None,
+    prefix: str = PREFIX,
+) -> list[Row]:
+    """Every boundary user of the catalog, as rows (user_id first) in datagen.COLUMNS order."""
+    spends: list[tuple[str | None, ...]] = list(edge_case_rows())
+    for rc in resolve_catalog(catalog, as_of, assumptions):
+        for source in (cap_users, tier_users, threshold_users, rounding_users):
+            spends.extend(source(rc))
+    unique = list(dict.fromkeys(spends))
+    return [(prefix + str(i).zfill(6), *s) for i, s in enumerate(unique, start=1)]

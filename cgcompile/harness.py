@@ -1,0 +1,330 @@
+"""A throwaway copy of the dbt project on one database, for `cgcompile verify` and the tests.
+
+A Workspace has its own project folder (so dbt's target/ and logs/ and the
+freshly compiled rules never touch the repository) and its own database: a
+DuckDB file inside the folder, or a MariaDB/MySQL database that `scratch_database`
+creates fresh and drops afterwards.  The profile's real schema is never used.
+
+`verify` is the differential check of issue 4: users in, one `dbt build`, the
+PRD's post-processing checks, then every column of every row against the
+reference evaluator (verify.py).
+"""
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+import dataclasses
+import datetime as dt
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import sqlglot
+import yaml
+from sqlglot import exp
+
+from . import db
+from .boundary import boundary_users
+from .checks import CheckResult, run_checks
+from .datagen import COLUMNS, generate_users
+from .errors import CgError
+from .model import Catalog
+from .verify import OUTPUT_COLUMNS, Mismatch, actual_rows, compare, expected_rows
+
+SKIP = shutil.ignore_patterns("target", "logs", "*.duckdb", "*.duckdb.wal", "profiles.yml", "dbt_packages")
+SCRATCH_SUFFIX = "_verify"
+MAX_SCHEMA = 64  # MySQL's identifier limit
+
+DROP_DATABASE = sqlglot.parse_one("DROP DATABASE IF EXISTS scratch", read="mysql")
+CREATE_DATABASE = sqlglot.parse_one("CREATE DATABASE scratch CHARACTER SET utf8mb4", read="mysql")
+
+
+class HarnessError(CgError):
+    """dbt or the scratch database failed; the message says which step."""
+
+
+def _profile_output(target: db.Target) -> dict:
+    if target.type == "duckdb":
+        return {"type": "duckdb", "path": target.path, "threads": 2}
+    return {
+        "type": target.type,
+        "server": target.host,
+        "port": target.port,
+        "schema": target.schema,
+        "username": target.user,
+        "password": target.password,
+        "threads": 2,
+    }
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    success: bool
+    seconds: float
+    failures: tuple[str, ...]  # "node: message" for every node that errored or failed
+
+
+class Workspace:
+    """A copy of `source_project` whose profile points at `target` only."""
+
+    def __init__(self, root: Path, target: db.Target, source_project: Path = db.PROJECT_DIR):
+        self.root = Path(root)
+        self.project = self.root / "dbt_project"
+        shutil.copytree(source_project, self.project, ignore=SKIP)
+        doc = {db.PROFILE: {"target": target.name, "outputs": {target.name: _profile_output(target)}}}
+        # The folder is private (mkdtemp, 0700) and deleted after the run.
+        (self.project / "profiles.yml").write_text(yaml.safe_dump(doc))
+        self.target = db.read_target(self.project)
+
+    # --- dbt -----------------------------------------------------------------
+    def dbt(self, *args: str):
+        return db.run_dbt(list(args), self.project)
+
+    def build(self, *args: str, quiet: bool = False) -> BuildResult:
+        started = time.perf_counter()
+        result = self.dbt(*(["--quiet"] if quiet else []), "build", *args)
+        seconds = time.perf_counter() - started
+        failures = []
+        for r in result.result or ():
+            if str(r.status).lower() not in ("pass", "success", "skipped"):
+                failures.append(f"{r.node.name}: {r.status}: {r.message}")
+        if not result.success and not failures:
+            failures.append(f"dbt build: {result.exception or 'failed'}")
+        return BuildResult(bool(result.success), seconds, tuple(failures))
+
+    def compile_rules(self, catalog: Catalog, rules_dir: Path, as_of: dt.date | None = None, assumptions: dict[str, bool] | None = None) -> None:
+        """Compile the rules into this copy with the compiler's Python API (what `cgcompile rules` writes)."""
+        from . import compiler
+
+        settings = compiler.settings_for(catalog, rules_dir, as_of, assumptions or {})
+        compiler.write(self.project, compiler.compile_catalog(catalog, settings))
+
+    def create_source(self) -> None:
+        result = self.dbt("--quiet", "run-operation", "cg_create_source_table")
+        if not result.success:
+            raise HarnessError(f"could not create user_spending_data: {result.exception or 'see the dbt log'}")
+
+    # --- data ----------------------------------------------------------------
+    def load(self, rows: Iterable[tuple]) -> int:
+        """Bulk-load rows in datagen.COLUMNS order (None is NULL)."""
+        text = (tuple(None if v is None else str(v) for v in r) for r in rows)
+        return db.load_users(self.target, text, COLUMNS, self.project)
+
+    def execute(self, statement: exp.Expression | str):
+        sql = statement if isinstance(statement, str) else statement.sql(dialect=self.target.dialect)
+        conn = db.connect(self.target, self.project)
+        try:
+            cur = conn.cursor()
+            cur.execute(sql)
+            rows = cur.fetchall() if cur.description else []
+            conn.commit()
+            return rows
+        finally:
+            conn.close()
+
+    def query(self, duckdb_sql: str):
+        """A query written in DuckDB's dialect, run in the target's."""
+        return self.execute(sqlglot.transpile(duckdb_sql, read="duckdb", write=self.target.dialect)[0])
+
+    # --- what the database holds --------------------------------------------
+    def prd_checks(self) -> list[CheckResult]:
+        conn = db.connect(self.target, self.project)
+        try:
+            return run_checks(conn, self.target.dialect)
+        finally:
+            conn.close()
+
+    def actual(self):
+        """(rows by user in rank order, (status, error) by user)."""
+        conn = db.connect(self.target, self.project)
+        try:
+            return actual_rows(conn, self.target.dialect)
+        finally:
+            conn.close()
+
+
+def duckdb_target(path: Path) -> db.Target:
+    return db.Target(name="duckdb", type="duckdb", path=str(path))
+
+
+def scratch_name(schema: str) -> str:
+    name = schema + SCRATCH_SUFFIX
+    if len(name) > MAX_SCHEMA:
+        raise HarnessError(f"scratch database name {name!r} is longer than {MAX_SCHEMA} characters")
+    return name
+
+
+def _database_statement(template: exp.Expression, name: str) -> str:
+    statement = template.copy()
+    table = exp.Table(this=exp.to_identifier(name, quoted=True))
+    if isinstance(statement, exp.Drop):
+        statement.set("tables", [table])
+    else:
+        statement.set("this", table)
+    return statement.sql(dialect="mysql")
+
+
+def _server_execute(target: db.Target, *statements: str) -> None:
+    import mysql.connector
+
+    conn = mysql.connector.connect(host=target.host, port=target.port, user=target.user, password=target.password)
+    try:
+        cur = conn.cursor()
+        for sql in statements:
+            cur.execute(sql)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def scratch_database(target: db.Target) -> Iterator[db.Target]:
+    """`<schema>_verify` on the target's server, created empty and dropped at the end."""
+    name = scratch_name(target.schema)
+    try:
+        _server_execute(target, _database_statement(DROP_DATABASE, name), _database_statement(CREATE_DATABASE, name))
+    except Exception as e:  # mysql.connector.Error: say where it came from
+        raise HarnessError(f"could not create the scratch database {name} on {target.host}:{target.port}: {e}") from e
+    try:
+        yield dataclasses.replace(target, schema=name)
+    finally:
+        _server_execute(target, _database_statement(DROP_DATABASE, name))
+
+
+# --- cgcompile verify --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Report:
+    target: str
+    users: int
+    boundary_users: int
+    rows_compared: int
+    values_compared: int
+    statuses: dict[str, int]
+    checks: tuple[CheckResult, ...]
+    build: BuildResult
+    mismatches: tuple[Mismatch, ...]
+    seconds: dict[str, float]  # step -> seconds
+
+    @property
+    def ok(self) -> bool:
+        return self.build.success and not self.mismatches and all(c.bad_rows == 0 for c in self.checks)
+
+    def lines(self, limit: int = 50) -> list[str]:
+        out = [
+            f"target: {self.target}",
+            f"users: {self.users:,} ({self.boundary_users:,} boundary users)",
+            "statuses: " + ", ".join(f"{k} {v:,}" for k, v in self.statuses.items()),
+            f"dbt build: {'passed' if self.build.success else 'FAILED'} in {self.build.seconds:.1f} s",
+        ]
+        out += [f"  {f}" for f in self.build.failures]
+        for c in self.checks:
+            state = "ok" if c.bad_rows == 0 else f"FAILED ({c.bad_rows} rows, e.g. {c.sample[:3]})"
+            out.append(f"PRD check {c.name}: {state}")
+        out.append(f"rows compared: {self.rows_compared:,} ({self.values_compared:,} values)")
+        out.append(f"mismatches: {len(self.mismatches):,}")
+        for m in self.mismatches[:limit]:
+            out.append(f"  {m}")
+        if len(self.mismatches) > limit:
+            out.append(f"  … and {len(self.mismatches) - limit:,} more")
+        out.append("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
+        return out
+
+
+def verify(
+    catalog: Catalog,
+    rules_dir: Path,
+    target: db.Target,
+    users: int,
+    seed: int = 42,
+    boundary: bool = True,
+    source_project: Path = db.PROJECT_DIR,
+    as_of: dt.date | None = None,
+    assumptions: dict[str, bool] | None = None,
+    progress=lambda message: None,
+) -> Report:
+    """Compile the rules into a scratch project, run `dbt build` on a scratch database, compare."""
+    root = Path(tempfile.mkdtemp(prefix="cgcompile-verify-"))
+    try:
+        if target.type == "duckdb":
+            return _verify_in(root, duckdb_target(root / "verify.duckdb"), catalog, rules_dir, users, seed, boundary, source_project, as_of, assumptions, progress)
+        with scratch_database(target) as scratch:
+            return _verify_in(root, scratch, catalog, rules_dir, users, seed, boundary, source_project, as_of, assumptions, progress)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _verify_in(root, target, catalog, rules_dir, users, seed, boundary, source_project, as_of, assumptions, progress) -> Report:
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    rows = list(generate_users(users, seed)) if users > 0 else []
+    edge = boundary_users(catalog, as_of, assumptions) if boundary else []
+    rows += edge
+    ws = Workspace(root, target, source_project)
+    ws.compile_rules(catalog, rules_dir, as_of, assumptions)
+    progress(f"loading {len(rows):,} users into a scratch {target.type} database")
+    ws.create_source()
+    ws.load(rows)
+    seconds["load"] = time.perf_counter() - started
+    progress("dbt build")
+    built = ws.build(quiet=True)
+    seconds["dbt build"] = built.seconds
+    step = time.perf_counter()
+    checks = tuple(ws.prd_checks())
+    progress("comparing with the reference evaluator")
+    want = expected_rows(catalog, rows, as_of, assumptions)
+    seconds["evaluator"] = time.perf_counter() - step
+    step = time.perf_counter()
+    got, user_statuses = ws.actual()
+    statuses = dict(sorted(Counter(s for s, _ in user_statuses.values()).items()))
+    mismatches = compare(want, got, user_statuses)
+    seconds["compare"] = time.perf_counter() - step
+    seconds["total"] = time.perf_counter() - started
+    compared = sum(len(r) for r in want.rows.values())
+    return Report(
+        target=target.type,
+        users=len(rows),
+        boundary_users=len(edge),
+        rows_compared=compared,
+        values_compared=compared * (len(OUTPUT_COLUMNS) + 1),  # the rank and every output column
+        statuses=statuses,
+        checks=checks,
+        build=built,
+        mismatches=tuple(mismatches),
+        seconds=seconds,
+    )
+
+
+class VerifyFailed(CgError):
+    """The database disagrees with the evaluator, or a check failed (exit 1)."""
+
+    exit_code = 1
+
+
+def run_verify(target_name: str, users: int, seed: int, boundary: bool, rules_dir: Path, echo, project_dir: Path = db.PROJECT_DIR) -> Report:
+    """`cgcompile verify`: print the report; VerifyFailed on any mismatch or failed check."""
+    from .loader import load_catalog
+
+    catalog = load_catalog(rules_dir)
+    if target_name == "duckdb":
+        target = duckdb_target(Path("verify.duckdb"))
+    else:
+        from .run import ensure_profiles
+
+        target = db.read_target(ensure_profiles(project_dir), target_name)
+        if target.type not in ("mariadb", "mysql"):
+            raise CgError(f"dbt target '{target_name}' has type {target.type}, not {target_name}")
+    report = verify(catalog, rules_dir, target, users, seed, boundary, project_dir, progress=echo)
+    for line in report.lines():
+        echo(line)
+    if not report.ok:
+        failed = sum(1 for c in report.checks if c.bad_rows)
+        raise VerifyFailed(
+            f"verification failed: {len(report.mismatches):,} mismatches, {failed} failed PRD checks"
+            + ("" if report.build.success else ", dbt build failed")
+        )
+    return report
