@@ -142,9 +142,13 @@ def sample_users(n: int = 400, seed: int = 20261123) -> list[tuple[str, dict]]:
 def test_catalog_compiles_every_valid_card_in_id_order():
     cards = resolve_catalog(CATALOG)
     assert [c.id for c in cards] == ["amazon_pay", "benefits_only", "flipkart_axis", "pooled_yearly", "tiered_points"]
-    sql = compiled()["models/generated/int_card_savings.sql"]
-    assert "retired_card" not in sql
-    assert "card_tiered_points_units" in sql
+    files = compiled()
+    assert [p for p in files if p.startswith("models/generated/cards/")] == [
+        "models/generated/cards/card_savings__" + c.id + ".sql" for c in cards
+    ]
+    assert "retired_card" not in "".join(files.values())
+    union = files["models/generated/int_card_savings.sql"]
+    assert union.count("UNION ALL") == 2 * (len(cards) - 1)  # both dialects
 
 
 def test_output_is_deterministic():
@@ -158,10 +162,11 @@ def test_assumptions_and_date_change_the_output_and_header():
     assert "amazon_prime=false" in other["models/generated/int_card_params.sql"].splitlines()[0]
     assert base["macros/generated/rules_version.sql"] != other["macros/generated/rules_version.sql"]
     later = compiled(as_of=dt.date(2027, 6, 1))
-    assert "as of 2027-06-01" in later["models/generated/int_card_savings.sql"].splitlines()[0]
+    path = "models/generated/cards/card_savings__pooled_yearly.sql"
+    assert "as of 2027-06-01" in later[path].splitlines()[0]
     # the ajio rule valid from 2027 now earns 20%
-    assert "ajio * 0.2" in later["models/generated/int_card_savings.sql"]
-    assert "ajio * 0.2" not in base["models/generated/int_card_savings.sql"]
+    assert "ajio * 0.2" in later[path]
+    assert "ajio * 0.2" not in base[path]
 
 
 def test_unknown_rule_kind_is_an_explicit_error():
@@ -178,12 +183,11 @@ def test_jinja_delimiters_in_card_text_are_refused():
         compile_catalog(cat, settings_for(cat, RULES_DIR, None, {}))
 
 
-def test_long_card_ids_get_short_cte_names():
-    long_id = "a" * 80
-    name = models.cte_prefix(long_id)
-    assert len(name + "_yearly") <= 64
-    assert name != models.cte_prefix("a" * 81)
-    assert models.cte_prefix("flipkart_axis") == "card_flipkart_axis"
+def test_long_card_ids_get_short_model_names():
+    name = models.card_model("a" * 80)
+    assert len("__dbt__cte__" + name) <= 64  # MySQL's identifier limit, for dbt's CTE name
+    assert name != models.card_model("a" * 81)
+    assert models.card_model("flipkart_axis") == "card_savings__flipkart_axis"
 
 
 def test_redemption_option_with_condition_picks_the_best_applying():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import jinja2
@@ -21,14 +22,30 @@ SAVINGS_COLUMNS = ("user_id", "card_id", *(c + "_points" for c in CATEGORIES), "
 PARAM_COLUMNS = ("card_id", "card_name", "bank", "joining_fees", "annual_fee", "redemption_method", "redemption_rate", "reward")
 
 
+CARDS_DIR = "models/generated/cards/"
+SAVINGS = "models/generated/int_card_savings.sql"
+
+
+def ref(name: str) -> str:
+    """The users table is a real table here; generated ephemeral models are CTEs, named as dbt names them."""
+    return name if name == USERS_TABLE else "__dbt__cte__" + name
+
+
 def render(model_text: str, target_type: str) -> str:
-    """What dbt would run: the Jinja evaluated for one adapter, ref() a plain table."""
+    """The Jinja evaluated for one adapter, as dbt would."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    return env.from_string(model_text).render(
-        config=lambda **kw: "",
-        ref=lambda name: name,
-        target={"type": target_type},
-    )
+    return env.from_string(model_text).render(config=lambda **kw: "", ref=ref, target={"type": target_type})
+
+
+def savings_query(files: dict[str, str], target_type: str) -> str:
+    """int_card_savings with its ephemeral card models inlined as CTEs, the way dbt does it."""
+    ctes = [
+        ref(Path(path).stem) + " AS (\n" + render(text, target_type) + "\n)"
+        for path, text in files.items()
+        if path.startswith(CARDS_DIR)
+    ]
+    ctes.append(ref("int_card_savings") + " AS (\n" + render(files[SAVINGS], target_type) + "\n)")
+    return "WITH " + ",\n".join(ctes) + "\nSELECT * FROM " + ref("int_card_savings")
 
 
 def load_users(con, users) -> None:
@@ -58,8 +75,7 @@ def expected(users, **assume):
 def run_savings(files, users):
     con = duckdb.connect()
     load_users(con, users)
-    sql = render(files["models/generated/int_card_savings.sql"], "duckdb")
-    rows = con.execute(sql).fetchall()
+    rows = con.execute(savings_query(files, "duckdb")).fetchall()
     return con, {(r[0], r[1]): tuple(r[2:]) for r in rows}, len(rows)
 
 
@@ -77,8 +93,7 @@ def test_savings_match_the_evaluator(prime):
 def test_output_types_are_decimal_12_2():
     users = sample_users(3)
     con, _, _ = run_savings(compiled(), users)
-    sql = render(compiled()["models/generated/int_card_savings.sql"], "duckdb")
-    described = con.execute("DESCRIBE " + sql).fetchall()
+    described = con.execute("DESCRIBE " + savings_query(compiled(), "duckdb")).fetchall()
     types = {r[0]: r[1] for r in described}
     assert list(types) == list(SAVINGS_COLUMNS)
     for name in SAVINGS_COLUMNS[2:]:

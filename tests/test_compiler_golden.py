@@ -14,7 +14,7 @@ from test_compiler_duckdb import render
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CGCOMPILE_UPDATE_GOLDEN") == "1"
-MODELS = ("int_card_params", "int_card_savings")
+MODELS = sorted(p for p in compiled() if p.endswith(".sql") and p.startswith("models/"))
 DIALECTS = {"duckdb": "duckdb", "mysql": "mariadb"}  # golden folder → adapter type rendered
 
 
@@ -29,8 +29,14 @@ def _check(path: Path, text: str) -> None:
 @pytest.mark.parametrize("folder", sorted(DIALECTS))
 @pytest.mark.parametrize("model", MODELS)
 def test_model_sql_matches_golden(folder, model):
-    text = render(compiled()["models/generated/" + model + ".sql"], DIALECTS[folder])
-    _check(GOLDEN / folder / (model + ".sql"), text)
+    text = render(compiled()[model], DIALECTS[folder])
+    _check(GOLDEN / folder / Path(model).name, text)
+
+
+def test_no_stray_golden_files():
+    names = {Path(m).name for m in MODELS}
+    for folder in DIALECTS:
+        assert {p.name for p in (GOLDEN / folder).glob("*.sql")} == names
 
 
 @pytest.mark.parametrize("path", ["models/generated/schema.yml", "macros/generated/rules_version.sql"])

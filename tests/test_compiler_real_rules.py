@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from builders import spend
 from test_compiler_catalog import sample_users
-from test_compiler_duckdb import load_users, render
+from test_compiler_duckdb import load_users, savings_query
 
 from cgcompile.compiler import compile_catalog, differences, settings_for
 from cgcompile.evaluate import evaluate
@@ -31,7 +31,7 @@ def test_real_rules_match_the_evaluator_on_duckdb(catalog, prime):
     files = compile_catalog(catalog, settings_for(catalog, RULES, None, {"amazon_prime": prime}))
     con = duckdb.connect()
     load_users(con, users)
-    rows = con.execute(render(files["models/generated/int_card_savings.sql"], "duckdb")).fetchall()
+    rows = con.execute(savings_query(files, "duckdb")).fetchall()
     got = {(r[0], r[1]): tuple(r[2:]) for r in rows}
     want = {}
     for rc in resolve_catalog(catalog, None, {**catalog.defaults(), "amazon_prime": prime}):

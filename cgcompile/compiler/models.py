@@ -1,17 +1,21 @@
 """The generated dbt models as sqlglot SELECTs (dialect-neutral trees).
 
-int_card_savings reads the users model and, per card valid on the as-of date,
-runs two CTEs over it:
+Savings are one ephemeral model per card valid on the as-of date,
+card_savings__<id>, each reading the users model through these CTEs:
 
-  card_<id>_units   monthly units per earn part (rounded) and the extra benefits
-  card_<id>_yearly  yearly units per category after caps
+  spend   the six categories and their total T
+  units   monthly units per earn part (rounded) and the extra benefits
+  yearly  yearly units per category after caps
+  final   the output figures
 
-then one SELECT per card turns the yearly units into the output figures; the
-per-card SELECTs are combined with UNION ALL.  Caps use the non-recursive form
-of "fill in order": a part's share of a pool is
-LEAST(cumulative units including it, ceiling) − LEAST(cumulative before it, ceiling).
+and int_card_savings is their UNION ALL.  One model per card rather than one
+big model because dbt inlines ephemeral refs by parsing the referencing SQL
+with sqlparse, which refuses statements of more than 10,000 tokens; a card's
+SQL stays far below that, the union grows by a dozen tokens per card.
 
-int_card_params is one literal row per card.
+Caps use the non-recursive form of "fill in order": a part's share of a pool
+is LEAST(cumulative units including it, ceiling) − LEAST(cumulative before it,
+ceiling).  int_card_params is one literal row per card.
 """
 from __future__ import annotations
 
@@ -25,13 +29,20 @@ from ..resolve import ResolvedCard, active_rules
 from . import emit
 from . import exprs as x
 
-# Stands in for {{ ref('int_users_to_process') }} until render.py writes the Jinja.
-USERS_PLACEHOLDER = "cgcompile_ref__int_users_to_process"
 USERS_MODEL = "int_users_to_process"
+SAVINGS_MODEL = "int_card_savings"
+PARAMS_MODEL = "int_card_params"
+CARD_MODEL_PREFIX = "card_savings__"
+# Tables named REF_MARKER + model stand in for {{ ref('model') }} until render.py writes the Jinja.
+REF_MARKER = "cgcompile_ref__"
 
+USERS_CTE = "users"
 SPEND_CTE = "spend"
+UNITS_CTE = "units"
+YEARLY_CTE = "yearly"
 FINAL_CTE = "final"
-MAX_IDENTIFIER = 64  # MySQL's limit on identifier length
+# dbt names an inlined ephemeral model __dbt__cte__<model>; MySQL allows 64 characters.
+MAX_MODEL_NAME = 64 - len("__dbt__cte__")
 
 SAVINGS_COLUMNS = (
     ("user_id", "the user"),
@@ -53,13 +64,17 @@ PARAM_COLUMNS = (
 )
 
 
-def cte_prefix(card_id: str) -> str:
-    """card_<id>, shortened with a hash when the stage suffix would pass 64 characters."""
-    name = "card_" + card_id
-    if len(name) + len("_yearly") <= MAX_IDENTIFIER:
+def ref_table(model: str) -> exp.Table:
+    return exp.to_table(REF_MARKER + model)
+
+
+def card_model(card_id: str) -> str:
+    """card_savings__<id>, shortened with a hash when dbt's CTE name would pass 64 characters."""
+    name = CARD_MODEL_PREFIX + card_id
+    if len(name) <= MAX_MODEL_NAME:
         return name
     digest = hashlib.sha256(card_id.encode()).hexdigest()[:8]
-    return name[: MAX_IDENTIFIER - len("_yearly") - 9] + "_" + digest
+    return name[: MAX_MODEL_NAME - 9] + "_" + digest
 
 
 def units_column(i: int) -> str:
@@ -133,13 +148,6 @@ def _figures_select(rc: ResolvedCard, yearly_cte: str) -> exp.Select:
     return exp.select(*cols).from_(yearly_cte)
 
 
-def _empty_savings() -> exp.Select:
-    """No card is valid on the date: the right columns, no rows."""
-    cols = [x.col("user_id"), x.alias(x.varchar("", 100), "card_id")]
-    cols += [x.alias(x.cast_output(x.number(0)), name) for name, _ in SAVINGS_COLUMNS[2:]]
-    return exp.select(*cols).from_(SPEND_CTE).where(exp.false())
-
-
 def _union(selects: list[exp.Select]) -> exp.Expression:
     out: exp.Expression = selects[0]
     for s in selects[1:]:
@@ -147,24 +155,49 @@ def _union(selects: list[exp.Select]) -> exp.Expression:
     return out
 
 
-def savings_model(cards: tuple[ResolvedCard, ...], as_of, assumptions: dict[str, bool]) -> exp.Select:
-    """int_card_savings: one row per (user, card valid on the as-of date)."""
+def _spend_select() -> exp.Select:
+    cols = [x.col("user_id"), *(x.col(c) for c in CATEGORIES)]
+    cols.append(x.alias(x.add(*(x.col(c) for c in CATEGORIES)), emit.TOTAL_SPEND))
+    return exp.select(*cols).from_(USERS_CTE)
+
+
+def _users() -> exp.Select:
+    return exp.select("*").from_(ref_table(USERS_MODEL))
+
+
+def card_savings_model(rc: ResolvedCard, as_of, assumptions: dict[str, bool]) -> exp.Select:
+    """card_savings__<id>: this card's figures for every user."""
+    emit.check_kinds(active_rules(rc.card, as_of, assumptions), rc.card.file)
     spend = emit.Spend()
-    users = exp.select("*").from_(exp.to_table(USERS_PLACEHOLDER))
-    spend_cols = [x.col("user_id"), *(x.col(c) for c in CATEGORIES)]
-    spend_cols.append(x.alias(x.add(*(x.col(c) for c in CATEGORIES)), emit.TOTAL_SPEND))
+    ctes = (
+        (USERS_CTE, _users()),
+        (SPEND_CTE, _spend_select()),
+        (UNITS_CTE, _units_select(rc, spend)),
+        (YEARLY_CTE, _yearly_select(rc, UNITS_CTE)),
+        (FINAL_CTE, _figures_select(rc, YEARLY_CTE)),
+    )
     query = exp.select("*").from_(FINAL_CTE)
-    query = query.with_("users", as_=users, copy=False)
-    query = query.with_(SPEND_CTE, as_=exp.select(*spend_cols).from_("users"), copy=False)
-    branches = []
-    for rc in cards:
-        emit.check_kinds(active_rules(rc.card, as_of, assumptions), rc.card.file)
-        prefix = cte_prefix(rc.id)
-        query = query.with_(prefix + "_units", as_=_units_select(rc, spend), copy=False)
-        query = query.with_(prefix + "_yearly", as_=_yearly_select(rc, prefix + "_units"), copy=False)
-        branches.append(_figures_select(rc, prefix + "_yearly"))
-    query = query.with_(FINAL_CTE, as_=_union(branches) if branches else _empty_savings(), copy=False)
+    for name, body in ctes:
+        query = query.with_(name, as_=body, copy=False)
     return query
+
+
+def _empty_savings() -> exp.Select:
+    """No card is valid on the date: the right columns, no rows."""
+    cols = [x.col("user_id"), x.alias(x.varchar("", 100), "card_id")]
+    cols += [x.alias(x.cast_output(x.number(0)), name) for name, _ in SAVINGS_COLUMNS[2:]]
+    return exp.select(*cols).from_(USERS_CTE).where(exp.false())
+
+
+def savings_model(card_models: list[str]) -> exp.Select:
+    """int_card_savings: one row per (user, card valid on the as-of date)."""
+    query = exp.select("*").from_(FINAL_CTE)
+    if card_models:
+        body = _union([exp.select("*").from_(ref_table(m)) for m in card_models])
+    else:
+        query = query.with_(USERS_CTE, as_=_users(), copy=False)
+        body = _empty_savings()
+    return query.with_(FINAL_CTE, as_=body, copy=False)
 
 
 def _param_row(rc: ResolvedCard) -> exp.Select:

@@ -19,11 +19,11 @@ from ..resolve import ResolvedCard
 from . import models
 
 MODELS_DIR = "models/generated"
+CARDS_DIR = MODELS_DIR + "/cards"
 MACROS_DIR = "macros/generated"
 GENERATED_DIRS = (MODELS_DIR, MACROS_DIR)
 
 DIALECTS = ("duckdb", "mysql")  # mysql also serves the mariadb adapter
-USERS_REF = "{{ ref('" + models.USERS_MODEL + "') }}"
 JINJA_OPENERS = ("{{", "{%", "{#")
 
 
@@ -44,10 +44,13 @@ class Settings:
 
 
 def render_sql(query: exp.Expression, dialect: str) -> str:
+    """The query in one dialect, its stand-in tables turned into dbt refs."""
     text = query.sql(dialect=dialect, pretty=True)
-    if text.count(models.USERS_PLACEHOLDER) > 1:
-        raise CgError("internal: the users model is read more than once")
-    return text.replace(models.USERS_PLACEHOLDER, USERS_REF)
+    for table in query.find_all(exp.Table):
+        if table.name.startswith(models.REF_MARKER):
+            model = table.name[len(models.REF_MARKER):]
+            text = text.replace(table.name, "{{ ref('" + model + "') }}")
+    return text
 
 
 def model_file(settings: Settings, materialized: str, query: exp.Expression) -> str:
@@ -106,7 +109,7 @@ def schema_file(settings: Settings) -> str:
             },
             {
                 "name": "int_card_savings",
-                "description": "Each user's figures for each card (one SELECT per card, UNION ALL), from card_rules/.",
+                "description": "Each user's figures for each card: the UNION ALL of the ephemeral card_savings__<card_id> models, from card_rules/.",
                 "columns": savings,
             },
         ],
@@ -116,13 +119,18 @@ def schema_file(settings: Settings) -> str:
 
 
 def version_file(settings: Settings, others: dict[str, str]) -> str:
+    """rules_version(): 12 hex digits of sha256 over every other generated file.
+
+    The macro returns the bare digits (callers write '{{ rules_version() }}');
+    hex digits need no escaping inside a SQL string.
+    """
     digest = hashlib.sha256()
     for path in sorted(others):
         digest.update(path.encode() + b"\0" + others[path].encode() + b"\0")
     short = digest.hexdigest()[:12]
     return (
         "-- " + settings.header_text() + "\n"
-        "{% macro rules_version() %}'" + short + "'{% endmacro %}\n"
+        "{% macro rules_version() %}" + short + "{% endmacro %}\n"
     )
 
 
@@ -138,13 +146,16 @@ def compile_files(cards: tuple[ResolvedCard, ...], settings: Settings) -> dict[s
     """Every generated file, by path relative to the dbt project."""
     _refuse_jinja(cards)
     assumptions = dict(settings.assumptions)
-    files = {
-        MODELS_DIR + "/int_card_params.sql": model_file(settings, "table", models.params_model(cards)),
-        MODELS_DIR + "/int_card_savings.sql": model_file(
-            settings, "ephemeral", models.savings_model(cards, settings.as_of, assumptions)
-        ),
-        MODELS_DIR + "/schema.yml": schema_file(settings),
-    }
+    files = {}
+    card_models = []
+    for rc in cards:
+        name = models.card_model(rc.id)
+        card_models.append(name)
+        query = models.card_savings_model(rc, settings.as_of, assumptions)
+        files[CARDS_DIR + "/" + name + ".sql"] = model_file(settings, "ephemeral", query)
+    files[MODELS_DIR + "/" + models.SAVINGS_MODEL + ".sql"] = model_file(settings, "ephemeral", models.savings_model(card_models))
+    files[MODELS_DIR + "/" + models.PARAMS_MODEL + ".sql"] = model_file(settings, "table", models.params_model(cards))
+    files[MODELS_DIR + "/schema.yml"] = schema_file(settings)
     files[MACROS_DIR + "/rules_version.sql"] = version_file(settings, files)
     return dict(sorted(files.items()))
 
