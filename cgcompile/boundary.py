@@ -21,6 +21,7 @@ Ids are BND000001… in generation order; duplicates are dropped.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from decimal import Decimal
 from typing import Callable, Iterator
@@ -167,6 +168,29 @@ def half_paisa_spends(per_rupee: Decimal, below: int = MAX_PAISE, count: int = 2
     return found
 
 
+@functools.lru_cache(maxsize=None)
+def near_half_spends(per_rupee: Decimal, below: int = MAX_PAISE, search: int = 20_000) -> list[int]:
+    """The spends up to ₹200 (paise) whose product with the rate comes closest to half a
+    paisa from below and from above (or hits it): where a rate carried with fewer
+    places, or a rounding done in another order, would change the result."""
+    exponent = per_rupee.normalize().as_tuple().exponent
+    k = max(0, -exponent)
+    if k < 1:
+        return []
+    n = int(per_rupee.scaleb(k))
+    paisa = 10**k  # the product s·n is in units of 10^-(k+2) rupees
+    half = paisa // 2
+    under = over = None  # (distance, spend)
+    for s in range(1, min(search, below) + 1):
+        r = (s * n) % paisa
+        if r >= half:
+            if over is None or r - half < over[0]:
+                over = (r - half, s)
+        elif under is None or half - r < under[0]:
+            under = (half - r, s)
+    return [found[1] for found in (under, over) if found is not None]
+
+
 def rounding_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
     for part in rc.earn:
         if part.tiers:
@@ -174,15 +198,12 @@ def rounding_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
                 continue  # only the first category starts at 0 on the line
             first = part.tiers[0]
             below = MAX_PAISE if first.end is None else ceil_paise(first.end) - 1
-            spends = half_paisa_spends(first.rate.per_rupee, below)
+            rate = first.rate.per_rupee
         else:
-            spends = half_paisa_spends(part.rate.per_rupee)
+            below, rate = MAX_PAISE, part.rate.per_rupee
+        spends = list(dict.fromkeys(half_paisa_spends(rate, below) + near_half_spends(rate, below)))
         for s in spends:
             yield row({part.category: s})
-            # The same half paisa on top of a round amount.
-            big = s + 1234500
-            if big <= MAX_PAISE and not part.tiers:
-                yield row({part.category: big})
 
 
 def edge_case_rows() -> list[Row]:

@@ -1,0 +1,93 @@
+"""Boundary users sit exactly on the catalog's edges, and are reproducible."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from builders import card, catalog
+
+from cgcompile.boundary import MAX_PAISE, boundary_users, half_paisa_spends, near_half_spends
+from cgcompile.evaluate import InvalidSpend, compute, user_spend
+from cgcompile.resolve import resolve_catalog
+from jobkit import RULES_DIR
+from cgcompile.loader import load_catalog
+
+FLIPKART = card(
+    "fk",
+    rules=[
+        {"kind": "flat", "categories": ["flipkart"], "rate": {"percent": 5}, "cap": {"amount": 4000, "period": "quarter"}},
+        {"kind": "tiered", "categories": ["amazon", "myntra"], "tiers": [
+            {"from": 0, "to": 5000, "rate": {"percent": 2}}, {"from": 5000, "rate": {"percent": 5}}]},
+        {"kind": "milestone", "spend": 100000, "period": "quarter", "amount": 1000, "categories": ["grocery"]},
+        {"kind": "fee_waiver", "annual_spend": 350000, "percent": 100},
+        {"kind": "joining_fee_waiver", "spend": 10000, "within_days": 45},
+    ],
+    joining=500,
+    annual=500,
+)
+
+
+def spends(cat):
+    """Each boundary user's spend as {column: text} without the zeros."""
+    names = ("amazon", "flipkart", "myntra", "ajio", "grocery", "confirmed")
+    return [{n: v for n, v in zip(names, u[1:]) if v not in (None, "0.00")} for u in boundary_users(cat)]
+
+
+def test_a_quarterly_cap_at_below_and_above():
+    # 12 × round2(s × 5%) >= 16,000 first at s = 26,666.70 (1,333.335 rounds up to 1,333.34).
+    found = spends(catalog(FLIPKART))
+    for s in ("26666.69", "26666.70", "26666.71"):
+        assert {"flipkart": s, "confirmed": s} in found
+    (rc,) = resolve_catalog(catalog(FLIPKART))
+    below, at = (compute(rc, user_spend(flipkart=s, confirmed=s)).parts[0] for s in ("26666.69", "26666.70"))
+    assert not below.capped and below.yearly < 16000 and at.yearly >= 16000
+
+
+def test_tier_edges_milestones_and_waivers():
+    found = spends(catalog(FLIPKART))
+    for s in ("4999.99", "5000.00", "5000.01"):
+        assert {"amazon": s, "confirmed": s} in found
+        assert {"amazon": "2500.00", "myntra": Decimal(s) - 2500 and str(Decimal(s) - 2500), "confirmed": s} in found
+    # milestone: ₹1,00,000 a quarter on grocery is ₹33,333.34 a month (rounded up to the paisa)
+    for s in ("33333.33", "33333.34", "33333.35"):
+        assert {"grocery": s, "confirmed": s} in found
+    # fee waiver: ₹3,50,000 a year is ₹29,166.67 a month; joining: 10,000 × 30 / 45 = 6,666.67
+    for s in ("29166.66", "29166.67", "29166.68"):
+        assert {"amazon": s, "confirmed": s} in found
+    for s in ("6666.66", "6666.67", "6666.68"):
+        assert {"confirmed": s} in found
+
+
+def test_half_paisa_products():
+    for rate in (Decimal("0.05"), Decimal("0.015"), Decimal("0.033"), Decimal("0.25")):
+        got = half_paisa_spends(rate)
+        assert got, rate
+        for paise in got:
+            product = Decimal(paise) / 100 * rate
+            assert product.as_tuple().exponent >= -3 and str(product).endswith("5"), (rate, paise, product)
+    assert half_paisa_spends(Decimal(1)) == []
+
+
+def test_real_catalog_users_are_unique_numbered_and_in_range():
+    users = boundary_users(load_catalog(RULES_DIR))
+    assert users == boundary_users(load_catalog(RULES_DIR))
+    assert [u[0] for u in users] == ["BND" + str(i).zfill(6) for i in range(1, len(users) + 1)]
+    assert len({u[1:] for u in users}) == len(users) > 300
+    failed = 0
+    for u in users:
+        try:
+            s = user_spend(*u[1:])
+        except InvalidSpend:
+            failed += 1
+            continue
+        assert all(s.of(c) * 100 <= MAX_PAISE for c in ("amazon", "flipkart", "myntra", "ajio", "grocery", "other_online"))
+    assert failed == 1  # the one negative user
+    assert (None,) * 6 in {u[1:] for u in users}
+
+
+def test_near_half_spends_straddle_half_a_paisa():
+    rate = Decimal("0.0266666667")  # 4 points per ₹150: never exactly half a paisa
+    under, over = near_half_spends(rate)
+    low, high = (Decimal(s) / 100 * rate for s in (under, over))
+    assert low % Decimal("0.01") < Decimal("0.005") <= high % Decimal("0.01")
+    assert Decimal("0.005") - low % Decimal("0.01") < Decimal("0.0000001")
+    assert high % Decimal("0.01") - Decimal("0.005") < Decimal("0.0000001")
