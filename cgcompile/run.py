@@ -99,7 +99,7 @@ def summary(target: db.Target, project_dir: Path = db.PROJECT_DIR) -> str:
         if rows:
             lines.append("top 3 for the PRD's sample users:")
             for user_id, rank, card_name, net in rows:
-                lines.append(f"  {user_id:<12} {rank:>2}. {card_name:<45} ₹{net:>12,}")
+                lines.append(f"  {user_id:<12} {rank:>2}. {card_name[:48]:<48} ₹{net:>12,}")
         cur.close()
     finally:
         conn.close()
