@@ -62,8 +62,8 @@ def test_half_paisa_products():
         got = half_paisa_spends(rate)
         assert got, rate
         for paise in got:
-            product = Decimal(paise) / 100 * rate
-            assert product.as_tuple().exponent >= -3 and str(product).endswith("5"), (rate, paise, product)
+            product = (Decimal(paise) / 100 * rate).normalize()
+            assert product.as_tuple().exponent == -3 and str(product).endswith("5"), (rate, paise, product)
     assert half_paisa_spends(Decimal(1)) == []
 
 
