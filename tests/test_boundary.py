@@ -87,7 +87,12 @@ def test_real_catalog_users_are_unique_numbered_and_in_range():
 def test_near_half_spends_straddle_half_a_paisa():
     rate = Decimal("0.0266666667")  # 4 points per ₹150: never exactly half a paisa
     under, over = near_half_spends(rate)
-    low, high = (Decimal(s) / 100 * rate for s in (under, over))
-    assert low % Decimal("0.01") < Decimal("0.005") <= high % Decimal("0.01")
-    assert Decimal("0.005") - low % Decimal("0.01") < Decimal("0.0000001")
-    assert high % Decimal("0.01") - Decimal("0.005") < Decimal("0.0000001")
+
+    def third_place(paise: int) -> Decimal:
+        """What round2 looks at: the product's part below a paisa, in paise."""
+        return (Decimal(paise) * rate) % 1
+
+    assert third_place(under) < Decimal("0.5") <= third_place(over)
+    below = [third_place(s) for s in range(1, 20001) if third_place(s) < Decimal("0.5")]
+    above = [third_place(s) for s in range(1, 20001) if third_place(s) >= Decimal("0.5")]
+    assert third_place(under) == max(below) and third_place(over) == min(above)
