@@ -58,10 +58,18 @@ class Mismatch:
     column: str
     expected: object
     actual: object
+    card_id: str | None = None  # the card the evaluator ranks there
 
     def __str__(self) -> str:
-        where = f"rank {self.rank}" if self.rank is not None else "user"
-        return f"{self.user_id} {where} {self.column}: expected {self.expected!r}, database has {self.actual!r}"
+        where = f" (rank {self.rank})" if self.rank is not None else ""
+        return (
+            f"{self.user_id} {self.card_id or '-'} {self.column}: expected {_shown(self.expected)}, "
+            f"database has {_shown(self.actual)}{where}"
+        )
+
+
+def _shown(value) -> str:
+    return "NULL" if value is None else repr(value) if isinstance(value, str) else str(value)
 
 
 def expected_rows(
@@ -123,10 +131,10 @@ def compare(expected: Expected, actual: dict[str, list[tuple]], statuses: dict[s
             out.append(Mismatch(user_id, None, "row count", len(want), len(got)))
         for i, (w, g) in enumerate(zip(want, got), start=1):
             if g[0] != i:
-                out.append(Mismatch(user_id, i, "rank", i, g[0]))
+                out.append(Mismatch(user_id, i, "rank", i, g[0], w[0]))
             for column, wv, gv in zip(OUTPUT_COLUMNS, w, g[1:]):
                 if not _same(wv, gv):
-                    out.append(Mismatch(user_id, i, column, wv, gv))
+                    out.append(Mismatch(user_id, i, column, wv, gv, w[0]))
     for user_id, error in expected.failed.items():
         status, got_error = statuses.get(user_id, (None, None))
         if status != "failed":

@@ -1,0 +1,129 @@
+"""`cgcompile verify` on both targets: generated plus boundary users, one dbt build, 0 mismatches;
+and a deliberately wrong compiler is caught, naming the column."""
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+
+from cgcompile import compiler, db
+from cgcompile.boundary import boundary_users
+from cgcompile.cli import main
+from cgcompile.harness import Workspace, duckdb_target, scratch_name, verify
+from cgcompile.loader import load_catalog
+from cgcompile.model import PERIOD_MONTHS
+from cgcompile.resolve import resolve_catalog
+from cgcompile.verify import Mismatch
+from jobkit import REPO, RULES_DIR, mariadb_target
+
+CATALOG = load_catalog(RULES_DIR)
+BOUNDARY = len(boundary_users(CATALOG))
+CI_USERS = 2000
+
+
+def assert_clean(report) -> None:
+    assert report.build.success, report.build.failures
+    assert [c.name for c in report.checks if c.bad_rows] == []
+    assert report.mismatches == (), "\n".join(str(m) for m in report.mismatches[:20])
+    assert report.ok
+    # Every user but the one negative boundary user is ranked, 10 cards each.
+    assert report.users == CI_USERS + BOUNDARY
+    assert report.statuses == {"completed": report.users - 1, "failed": 1}
+    assert report.rows_compared == 10 * (report.users - 1)
+
+
+def test_duckdb_gives_exactly_the_evaluators_rows():
+    assert_clean(verify(CATALOG, RULES_DIR, duckdb_target(REPO / "unused.duckdb"), CI_USERS, seed=4, source_project=REPO / "dbt_project"))
+
+
+def test_mariadb_gives_exactly_the_evaluators_rows(mariadb):
+    target = mariadb_target(mariadb)
+    assert_clean(verify(CATALOG, RULES_DIR, target, CI_USERS, seed=5, source_project=REPO / "dbt_project"))
+    # The scratch database is gone; the profile's own schema was never touched.
+    conn = mariadb.connect()
+    try:
+        cur = conn.cursor()
+        cur.execute("SHOW DATABASES")
+        names = {r[0] for r in cur.fetchall()}
+        cur.execute("SHOW TABLES")
+        assert cur.fetchall() == []
+    finally:
+        conn.close()
+    assert mariadb.database in names and scratch_name(mariadb.database) not in names
+
+
+def quarterly_caps_per_year(real_resolve):
+    """A compiler mistake: a quarterly ceiling taken once a year instead of four times."""
+    calls = []
+
+    def wrong(*args, **kwargs):
+        calls.append(1)
+        out = []
+        for rc in real_resolve(*args, **kwargs):
+            pools = []
+            for pool in rc.pools:
+                cap = rc.earn[pool.members[0]].rule.cap
+                if cap.pool is not None:
+                    cap = dict(rc.card.caps)[cap.pool]
+                if cap.period == "quarter":
+                    pool = dataclasses.replace(pool, yearly_amount=cap.amount)
+                pools.append(pool)
+            out.append(dataclasses.replace(rc, pools=tuple(pools)))
+        return tuple(out)
+
+    return wrong, calls
+
+
+def test_a_wrong_compiler_is_caught_and_the_column_named(monkeypatch, capsys):
+    quarterly = [
+        rc.id for rc in resolve_catalog(CATALOG) for p in rc.pools
+        if p.yearly_amount % 4 == 0 and any(
+            (rc.earn[i].rule.cap.pool is None and rc.earn[i].rule.cap.period == "quarter") for i in p.members)
+    ]
+    assert quarterly, "the catalog needs a quarterly cap for this test"
+    wrong, calls = quarterly_caps_per_year(compiler.resolve_catalog)
+    monkeypatch.setattr(compiler, "resolve_catalog", wrong)
+    monkeypatch.chdir(REPO)
+    code = main(["verify", "--target", "duckdb", "--users", "300", "--seed", "9"])
+    out, err = capsys.readouterr()
+    assert calls, "the compiler no longer resolves through compiler.resolve_catalog; patch it elsewhere"
+    assert code == 1
+    assert "verification failed" in err
+    mismatch_lines = [line for line in out.splitlines() if "expected" in line and "database has" in line]
+    assert mismatch_lines
+    # The capped card's points and savings are named, with both values.
+    named = " ".join(mismatch_lines)
+    assert any(card in named for card in quarterly)
+    assert "_points: expected" in named or "total_savings_yearly: expected" in named
+    assert "mismatches: 0" not in out
+
+
+def test_the_cli_prints_a_summary_and_exits_0(monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    assert main(["verify", "--target", "duckdb", "--users", "50", "--no-boundary"]) == 0
+    out = capsys.readouterr().out
+    assert "users: 50 (0 boundary users)" in out
+    assert "rows compared: 500 (7,500 values)" in out
+    assert "mismatches: 0" in out
+
+
+def test_mismatch_lines_name_user_card_column_and_both_values():
+    m = Mismatch("U1", 3, "flipkart_points", Decimal("1333.33"), Decimal("4000.00"), "flipkart_axis")
+    assert str(m) == "U1 flipkart_axis flipkart_points: expected 1333.33, database has 4000.00 (rank 3)"
+    assert str(Mismatch("U2", None, "processing_status", "completed", None)) == "U2 - processing_status: expected 'completed', database has NULL"
+
+
+def test_workspace_never_writes_into_the_source_project(tmp_path):
+    before = sorted(p.relative_to(REPO) for p in (REPO / "dbt_project").rglob("*") if "target" not in p.parts and "logs" not in p.parts)
+    ws = Workspace(tmp_path, duckdb_target(tmp_path / "x.duckdb"), REPO / "dbt_project")
+    ws.compile_rules(CATALOG, RULES_DIR)
+    assert (ws.project / "profiles.yml").exists() and ws.target.path == str(tmp_path / "x.duckdb")
+    after = sorted(p.relative_to(REPO) for p in (REPO / "dbt_project").rglob("*") if "target" not in p.parts and "logs" not in p.parts)
+    assert after == before
+
+
+def test_scratch_name_refuses_overlong_schemas():
+    assert scratch_name("cashkaro") == "cashkaro_verify"
+    with pytest.raises(db.CgError, match="longer than 64"):
+        scratch_name("x" * 60)
