@@ -1,9 +1,6 @@
 """The fast path of the evaluator gives exactly evaluate.rank's rows."""
 from __future__ import annotations
 
-import dataclasses
-from decimal import Decimal
-
 from builders import card, catalog, spend
 from test_compiler_catalog import CATALOG, sample_users
 

@@ -12,7 +12,6 @@ from cgcompile.boundary import boundary_users
 from cgcompile.cli import main
 from cgcompile.harness import Workspace, duckdb_target, scratch_name, verify
 from cgcompile.loader import load_catalog
-from cgcompile.model import PERIOD_MONTHS
 from cgcompile.resolve import resolve_catalog
 from cgcompile.verify import Mismatch
 from jobkit import REPO, RULES_DIR, mariadb_target
