@@ -112,3 +112,17 @@ def test_interrupted_run_is_finished_by_the_next(job):
     assert job.statuses()["GEN030"] == ("completed", None)
     assert not [u for u, (s, _) in job.statuses().items() if s == "pending"]
     assert_clean(job)
+
+
+def test_validation_fails_on_a_corrupted_row(job):
+    job.build()
+    assert job.dbt("test").success
+    job.execute(
+        "UPDATE card_recommendations SET net_savings = net_savings + 1 WHERE user_id = 'GEN005' AND "
+        + ('"rank"' if job.target.type == "duckdb" else "`rank`")
+        + " = 3"
+    )
+    result = job.dbt("test")
+    assert not result.success
+    failed = {r.node.name for r in result.result if r.status == "fail"}
+    assert "net_savings_identity" in failed

@@ -1,5 +1,6 @@
 -- PRD 10.2 check 2: every completed user has exactly 10 recommendations (all
 -- cards, where the catalog has fewer than 10), ranked 1..n without gaps.
+-- Scope: the users this run completed (all completed users with validate_all).
 
 with cards as (
 
@@ -11,6 +12,9 @@ users as (
 
     select user_id from {{ source('cashkaro', 'user_spending_data') }}
     where processing_status = 'completed'
+    {%- if not var('validate_all', false) %}
+        and user_id in (select user_id from {{ ref('int_batch') }} where processing_error is null)
+    {%- endif %}
 
 ),
 

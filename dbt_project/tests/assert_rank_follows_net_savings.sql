@@ -11,6 +11,7 @@ with recs as (
         lead(net_savings) over (partition by user_id order by {{ adapter.quote('rank') }}) as next_net_savings,
         lead(card_id) over (partition by user_id order by {{ adapter.quote('rank') }}) as next_card_id
     from {{ ref('card_recommendations') }}
+    where {{ cg_validation_scope() }}
 
 ),
 
