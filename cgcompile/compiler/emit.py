@@ -26,9 +26,17 @@ TOTAL_SPEND = "total_spend"  # T, computed once per user in the spend CTE
 
 @dataclass(frozen=True)
 class Spend:
-    """Where the spend columns live: column names of the CTE the card reads."""
+    """Where the spend columns live: column names of the CTE the card reads.
+
+    `wide` reads each category as DECIMAL(20,2), so products with a 10-place
+    rate are computed in DuckDB's 128-bit decimals (see monthly_units).
+    """
+
+    wide: bool = False
 
     def of(self, category: str) -> exp.Expression:
+        if self.wide:
+            return x.cast_decimal(x.col(category), WIDE_SPEND, 2)
         return x.col(category)
 
     def total(self) -> exp.Expression:
@@ -40,20 +48,35 @@ class Spend:
         return x.add(*(self.of(c) for c in categories))
 
 
-# --- earn kinds: monthly units of one part ---------------------------------
+# Spend columns are DECIMAL(12,2): every amount is below 10^10.
+SPEND_BOUND = Decimal(10) ** 10
+WIDE_SPEND = 20
+INT64_DIGITS = 18  # DuckDB keeps DECIMAL(<=18, s) in 64 bits
 
 
-def emit_flat(part: EarnPart, spend: Spend) -> exp.Expression:
-    """round2(spend_c × rate); also `bonus`, whose cap is applied with the pools."""
-    return x.round2(x.mul(spend.of(part.category), x.number(part.rate.per_rupee)))
+# --- earn kinds: monthly units of one part, as products to add then round ---
 
 
-def emit_tiered(part: EarnPart, spend: Spend) -> exp.Expression:
-    """round2(Σ_band overlap([offset, offset+spend), [from, to)) × rate_band)."""
+@dataclass(frozen=True)
+class Earned:
+    """Σ term × rate over the bands of one part, before the one rounding."""
+
+    terms: tuple[exp.Expression, ...]
+    rates: tuple[Decimal, ...]
+
+
+def emit_flat(part: EarnPart, spend: Spend) -> Earned:
+    """spend_c × rate; also `bonus`, whose cap is applied with the pools."""
+    rate = part.rate.per_rupee
+    return Earned((x.mul(spend.of(part.category), x.number(rate)),), (rate,))
+
+
+def emit_tiered(part: EarnPart, spend: Spend) -> Earned:
+    """Σ_band overlap([offset, offset+spend), [from, to)) × rate_band."""
     lo = x.add(*(spend.of(c) for c in part.preceding))
     hi = x.add(*(spend.of(c) for c in part.preceding), spend.of(part.category))
     lo_is_zero = x.const_value(lo) == 0
-    terms = []
+    terms, rates = [], []
     for tier in part.tiers:
         rate = tier.rate.per_rupee
         if rate == 0:
@@ -70,16 +93,53 @@ def emit_tiered(part: EarnPart, spend: Spend) -> exp.Expression:
             # A stretch entirely above or below the band gives a negative difference.
             overlap = x.greatest(overlap, x.number(0))
         terms.append(x.mul(overlap, x.number(rate)))
-    return x.round2(x.add(*terms))
+        rates.append(rate)
+    return Earned(tuple(terms), tuple(rates))
 
 
-EarnEmitter = Callable[[EarnPart, Spend], exp.Expression]
+EarnEmitter = Callable[[EarnPart, Spend], Earned]
 
 EARN_EMITTERS: dict[str, EarnEmitter] = {
     "flat": emit_flat,
     "bonus": emit_flat,
     "tiered": emit_tiered,
 }
+
+
+def monthly_units(part: EarnPart, dialect: str) -> exp.Expression:
+    """round2 of the part's earned sum, in a form that is exact and fast on `dialect`.
+
+    MySQL/MariaDB decimals are exact to 65 digits: the plain expression.  DuckDB
+    keeps a product of DECIMAL(12,2) and a 10-place rate in 64 bits as
+    DECIMAL(18,12), raising an overflow error past 10^6 units, and its 128-bit
+    ROUND is some 50 times slower.  So on DuckDB, when the largest possible
+    spend could overflow, the part is computed in 64 bits below a spend bound
+    that cannot, and in 128 bits (wide) at or above it; both branches are exact.
+    """
+    emitter = EARN_EMITTERS.get(part.rule.kind)
+    if emitter is None:
+        raise CgError(f"{part.rule.pos}: rules[{part.rule.index}]: the SQL compiler has no emitter for kind '{part.rule.kind}'")
+    earned = emitter(part, Spend())
+    if not earned.terms:
+        return x.number(0)
+    if dialect != "duckdb":
+        return x.round2(x.add(*earned.terms))
+    places = 2 + max(x.scale_of(r) for r in earned.rates)
+    fast = x.add(*earned.terms)
+    if len(earned.terms) > 1:
+        # a sum of 64-bit products is typed 128-bit; it fits back (see the bound)
+        fast = x.cast_decimal(fast, INT64_DIGITS, places)
+    fast = x.round2(fast)
+    # |Σ overlap × rate| <= spend_c × max rate: DECIMAL(18, places) holds < 10^(18-places).
+    limit = Decimal(10) ** (INT64_DIGITS - places)
+    top_rate = max(earned.rates)
+    if SPEND_BOUND * top_rate < limit:
+        return fast
+    bound = Decimal(10) ** ((limit / top_rate).adjusted())
+    if bound * top_rate >= limit:
+        bound /= 10
+    wide = x.round2(x.add(*emitter(part, Spend(wide=True)).terms))
+    return x.case_when([(exp.LT(this=x.col(part.category), expression=x.number(bound)), fast)], wide)
 
 
 # --- benefit kinds: terms of total_extra_benefits ---------------------------
@@ -144,13 +204,6 @@ def check_kinds(rules: tuple[Rule, ...], card_file: str) -> None:
     for r in rules:
         if r.kind not in EARN_EMITTERS and r.kind not in BENEFIT_EMITTERS:
             raise CgError(f"{r.pos}: rules[{r.index}]: the SQL compiler has no emitter for kind '{r.kind}' ({card_file})")
-
-
-def monthly_units(part: EarnPart, spend: Spend) -> exp.Expression:
-    emitter = EARN_EMITTERS.get(part.rule.kind)
-    if emitter is None:
-        raise CgError(f"{part.rule.pos}: rules[{part.rule.index}]: the SQL compiler has no emitter for kind '{part.rule.kind}'")
-    return emitter(part, spend)
 
 
 def benefit_terms(rc: ResolvedCard, spend: Spend) -> list[exp.Expression]:

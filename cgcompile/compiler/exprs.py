@@ -27,13 +27,17 @@ ONE = Decimal(1)
 # few spends stays far below 18 integer digits.  Bounding widths keeps DuckDB's
 # decimal arithmetic under its 38-digit limit after several multiplications.
 UNITS_PRECISION = 18
-YEARLY_PRECISION = 20
+YEARLY_PRECISION = 18
 OUTPUT_TYPE = (12, 2)
 
 
 def number(value: Decimal | int) -> exp.Expression:
-    """A numeric literal written out in full (never 1E+3)."""
-    d = Decimal(value)
+    """A numeric literal written out in full (never 1E+3), without trailing zeros.
+
+    The digits written decide the literal's DECIMAL scale on both engines, and
+    with it the scale of every product (0.0150000000 would make DuckDB carry 12
+    places where 5 suffice)."""
+    d = Decimal(value).normalize()
     text = format(d, "f")
     return exp.Literal.number(text)
 
@@ -145,19 +149,33 @@ def twelfth_round2(yearly: exp.Expression, scale: int) -> exp.Expression:
 
     `yearly` has at most `scale` (>= 2) decimal places, so n = yearly × 10^scale
     is an integer and, with m = 10^(scale-2),
-        round2(yearly / 12) = floor(n / (12m) + 1/2) / 100 = ((2n + 12m) DIV 24m) × 0.01.
+        round2(yearly / 12) = floor(n / (12m) + 1/2) / 100 = ((n + 6m) DIV 12m) × 0.01
+    (the same as (2n + 12m) DIV 24m).  The cents are made a DECIMAL(18,0) before
+    × 0.01 so that DuckDB keeps the product in 64 bits.
     """
     v = const_value(yearly)
     if v is not None:
         return number(round_half_up(v / 12))
     m = 10 ** (scale - 2)
-    n = exp.Cast(
-        this=exp.Round(this=mul(yearly, number(10**scale)), decimals=number(0)),
-        to=exp.DataType.build("BIGINT"),
-    )
-    doubled = exp.Add(this=exp.Mul(this=n, expression=number(2)), expression=number(12 * m))
-    cents = exp.IntDiv(this=exp.Paren(this=doubled), expression=number(24 * m))
-    return exp.Mul(this=cents, expression=number(CENT))
+    # yearly × 10^scale is a whole number, so the cast is exact on both engines
+    n = exp.Cast(this=mul(yearly, number(10**scale)), to=exp.DataType.build("BIGINT"))
+    cents = exp.IntDiv(this=exp.Paren(this=exp.Add(this=n, expression=number(6 * m))), expression=number(12 * m))
+    return exp.Mul(this=cast_decimal(cents, 18, 0), expression=number(CENT))
+
+
+def value_scale(e: exp.Expression) -> int:
+    """Decimal places of a sum of literals and CASEs over literals: the most any value has.
+
+    Only the values a CASE can return count, not the thresholds it compares."""
+    v = const_value(e)
+    if v is not None:
+        return scale_of(v)
+    if isinstance(e, exp.Add):
+        return max(value_scale(e.this), value_scale(e.expression))
+    if isinstance(e, exp.Case):
+        values = [i.args["true"] for i in e.args.get("ifs", [])] + [e.args.get("default") or number(0)]
+        return max(value_scale(v) for v in values)
+    return 99  # unknown: assume rounding is needed
 
 
 def ge(a: exp.Expression, b: exp.Expression) -> exp.Expression:

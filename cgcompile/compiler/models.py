@@ -90,12 +90,14 @@ def yearly_scale(rc: ResolvedCard) -> int:
     return max([2] + [x.scale_of(p.yearly_amount) for p in rc.pools])
 
 
-def _units_select(rc: ResolvedCard, spend: emit.Spend) -> exp.Select:
+def _units_select(rc: ResolvedCard, dialect: str) -> exp.Select:
     cols = [x.col("user_id")]
     for i, part in enumerate(rc.earn):
-        units = emit.monthly_units(part, spend)
+        units = emit.monthly_units(part, dialect)
         cols.append(x.alias(x.cast_decimal(units, x.UNITS_PRECISION, 2), units_column(i)))
-    extra = x.round2(x.add(*emit.benefit_terms(rc, spend)))
+    extra = x.add(*emit.benefit_terms(rc, emit.Spend()))
+    if x.value_scale(extra) > 2:
+        extra = x.round2(extra)
     cols.append(x.alias(x.cast_output(extra), "total_extra_benefits"))
     return exp.select(*cols).from_(SPEND_CTE)
 
@@ -124,12 +126,21 @@ def earning_categories(rc: ResolvedCard) -> list[str]:
     return [c for c in CATEGORIES if c in cats]
 
 
+def uncapped_categories(rc: ResolvedCard) -> set[str]:
+    capped = {p.category for p in rc.earn if p.pool is not None}
+    return {p.category for p in rc.earn} - capped
+
+
 def _yearly_select(rc: ResolvedCard, units_cte: str) -> exp.Select:
     scale = yearly_scale(rc)
     cols = [x.col("user_id")]
     for cat in earning_categories(rc):
         parts = [_capped_yearly(rc, i) for i, p in enumerate(rc.earn) if p.category == cat]
         cols.append(x.alias(x.cast_decimal(x.add(*parts), x.YEARLY_PRECISION, scale), yearly_column(cat)))
+        if cat in uncapped_categories(rc):
+            # yearly = 12 × Σ monthly exactly, so yearly ÷ 12 needs no rounding
+            monthly = x.add(*(x.col(units_column(i)) for i, p in enumerate(rc.earn) if p.category == cat))
+            cols.append(x.alias(x.cast_output(monthly), cat + "_points"))
     cols.append(x.col("total_extra_benefits"))
     return exp.select(*cols).from_(units_cte)
 
@@ -138,11 +149,21 @@ def _figures_select(rc: ResolvedCard, yearly_cte: str) -> exp.Select:
     scale = yearly_scale(rc)
     earning = earning_categories(rc)
     cols = [x.col("user_id"), x.alias(x.varchar(rc.id, 100), "card_id")]
+    uncapped = uncapped_categories(rc)
     for cat in CATEGORIES:
+        if cat in uncapped:
+            cols.append(x.col(cat + "_points"))
+            continue
         points = x.twelfth_round2(x.col(yearly_column(cat)), scale) if cat in earning else x.number(0)
         cols.append(x.alias(x.cast_output(points), cat + "_points"))
     total_units = x.add(*(x.col(yearly_column(c)) for c in earning))
-    savings = x.round2(x.mul(total_units, x.number(rc.redemption.rupees_per_point)))
+    if len(earning) > 1:
+        # the sum is typed wider than its values need; narrow it to stay in 64 bits on DuckDB
+        total_units = x.cast_decimal(total_units, x.YEARLY_PRECISION, scale)
+    rate = rc.redemption.rupees_per_point
+    savings = x.mul(total_units, x.number(rate))
+    if scale + x.scale_of(rate) > 2:
+        savings = x.round2(savings)
     cols.append(x.alias(x.cast_output(savings), "total_savings_yearly"))
     cols.append(x.col("total_extra_benefits"))
     return exp.select(*cols).from_(yearly_cte)
@@ -165,14 +186,13 @@ def _users() -> exp.Select:
     return exp.select("*").from_(ref_table(USERS_MODEL))
 
 
-def card_savings_model(rc: ResolvedCard, as_of, assumptions: dict[str, bool]) -> exp.Select:
-    """card_savings__<id>: this card's figures for every user."""
+def card_savings_model(rc: ResolvedCard, as_of, assumptions: dict[str, bool], dialect: str) -> exp.Select:
+    """card_savings__<id>: this card's figures for every user, for one SQL dialect."""
     emit.check_kinds(active_rules(rc.card, as_of, assumptions), rc.card.file)
-    spend = emit.Spend()
     ctes = (
         (USERS_CTE, _users()),
         (SPEND_CTE, _spend_select()),
-        (UNITS_CTE, _units_select(rc, spend)),
+        (UNITS_CTE, _units_select(rc, dialect)),
         (YEARLY_CTE, _yearly_select(rc, UNITS_CTE)),
         (FINAL_CTE, _figures_select(rc, YEARLY_CTE)),
     )

@@ -7,6 +7,7 @@ whether the committed files still match the rules.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,9 +54,11 @@ def render_sql(query: exp.Expression, dialect: str) -> str:
     return text
 
 
-def model_file(settings: Settings, materialized: str, query: exp.Expression) -> str:
-    """One model, both dialects, chosen by the dbt adapter at compile time."""
-    duck, mysql = (render_sql(query, d) for d in DIALECTS)
+def model_file(settings: Settings, materialized: str, build) -> str:
+    """One model, both dialects, chosen by the dbt adapter at compile time.
+
+    `build(dialect)` gives the query for a dialect (arithmetic may differ per engine)."""
+    duck, mysql = (render_sql(build(d), d) for d in DIALECTS)
     return "\n".join(
         [
             "-- " + settings.header_text(),
@@ -151,10 +154,11 @@ def compile_files(cards: tuple[ResolvedCard, ...], settings: Settings) -> dict[s
     for rc in cards:
         name = models.card_model(rc.id)
         card_models.append(name)
-        query = models.card_savings_model(rc, settings.as_of, assumptions)
-        files[CARDS_DIR + "/" + name + ".sql"] = model_file(settings, "ephemeral", query)
-    files[MODELS_DIR + "/" + models.SAVINGS_MODEL + ".sql"] = model_file(settings, "ephemeral", models.savings_model(card_models))
-    files[MODELS_DIR + "/" + models.PARAMS_MODEL + ".sql"] = model_file(settings, "table", models.params_model(cards))
+        build = functools.partial(models.card_savings_model, rc, settings.as_of, assumptions)
+        files[CARDS_DIR + "/" + name + ".sql"] = model_file(settings, "ephemeral", build)
+    union = model_file(settings, "ephemeral", lambda _: models.savings_model(card_models))
+    files[MODELS_DIR + "/" + models.SAVINGS_MODEL + ".sql"] = union
+    files[MODELS_DIR + "/" + models.PARAMS_MODEL + ".sql"] = model_file(settings, "table", lambda _: models.params_model(cards))
     files[MODELS_DIR + "/schema.yml"] = schema_file(settings)
     files[MACROS_DIR + "/rules_version.sql"] = version_file(settings, files)
     return dict(sorted(files.items()))

@@ -21,7 +21,7 @@ WITH users AS (
 ), units AS (
   SELECT
     user_id,
-    CAST(250.50 AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(250.5 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
@@ -38,7 +38,7 @@ WITH users AS (
     CAST(0 AS DECIMAL(12, 2)) AS ajio_points,
     CAST(0 AS DECIMAL(12, 2)) AS grocery_points,
     CAST(0 AS DECIMAL(12, 2)) AS other_online_points,
-    CAST(0.00 AS DECIMAL(12, 2)) AS total_savings_yearly,
+    CAST(0 AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )

@@ -21,46 +21,57 @@ WITH users AS (
 ), units AS (
   SELECT
     user_id,
-    CAST(ROUND(amazon * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_1,
-    CAST(ROUND(flipkart * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_2,
-    CAST(ROUND(myntra * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_3,
+    CAST(CASE
+      WHEN amazon < 10000000
+      THEN ROUND(amazon * 0.0333333333, 2)
+      ELSE ROUND(CAST(amazon AS DECIMAL(20, 2)) * 0.0333333333, 2)
+    END AS DECIMAL(18, 2)) AS part_1,
+    CAST(CASE
+      WHEN flipkart < 10000000
+      THEN ROUND(flipkart * 0.0333333333, 2)
+      ELSE ROUND(CAST(flipkart AS DECIMAL(20, 2)) * 0.0333333333, 2)
+    END AS DECIMAL(18, 2)) AS part_2,
+    CAST(CASE
+      WHEN myntra < 10000000
+      THEN ROUND(myntra * 0.0333333333, 2)
+      ELSE ROUND(CAST(myntra AS DECIMAL(20, 2)) * 0.0333333333, 2)
+    END AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(grocery * 0.04, 2) AS DECIMAL(18, 2)) AS part_4,
-    CAST(ROUND(CASE WHEN total_spend * 30 >= 900000 THEN 999 ELSE 0 END, 2) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend * 30 >= 900000 THEN 999 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(LEAST(part_1 * 12, 12345.67) AS DECIMAL(20, 2)) AS amazon_yearly,
+    CAST(LEAST(part_1 * 12, 12345.67) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
-    ) * 12, 12345.67) - LEAST(part_1 * 12, 12345.67) AS DECIMAL(20, 2)) AS flipkart_yearly,
+    ) * 12, 12345.67) - LEAST(part_1 * 12, 12345.67) AS DECIMAL(18, 2)) AS flipkart_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3
     ) * 12, 12345.67) - LEAST((
       part_1 + part_2
-    ) * 12, 12345.67) AS DECIMAL(20, 2)) AS myntra_yearly,
-    CAST(part_4 * 12 AS DECIMAL(20, 2)) AS grocery_yearly,
+    ) * 12, 12345.67) AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(part_4 * 12 AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(part_4 AS DECIMAL(12, 2)) AS grocery_points,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('pooled_yearly' AS TEXT(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
     CAST(0 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    grocery_points,
     CAST(0 AS DECIMAL(12, 2)) AS other_online_points,
-    CAST(ROUND(amazon_yearly + flipkart_yearly + myntra_yearly + grocery_yearly, 2) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + grocery_yearly AS DECIMAL(18, 2)) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )

@@ -22,17 +22,17 @@ WITH users AS (
   SELECT
     user_id,
     CAST(ROUND(
-      LEAST(amazon, 5000) * 0.0266666667 + GREATEST(LEAST(amazon, 40000) - 5000, 0) * 0.0666666667 + GREATEST(amazon - 40000, 0) * 0.0700000000,
+      LEAST(amazon, 5000) * 0.0266666667 + GREATEST(LEAST(amazon, 40000) - 5000, 0) * 0.0666666667 + GREATEST(amazon - 40000, 0) * 0.07,
       2
     ) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart, 5000) - amazon, 0) * 0.0266666667 + GREATEST(LEAST(amazon + flipkart, 40000) - GREATEST(amazon, 5000), 0) * 0.0666666667 + GREATEST(amazon + flipkart - GREATEST(amazon, 40000), 0) * 0.0700000000,
+      GREATEST(LEAST(amazon + flipkart, 5000) - amazon, 0) * 0.0266666667 + GREATEST(LEAST(amazon + flipkart, 40000) - GREATEST(amazon, 5000), 0) * 0.0666666667 + GREATEST(amazon + flipkart - GREATEST(amazon, 40000), 0) * 0.07,
       2
     ) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(
       GREATEST(LEAST(amazon + flipkart + grocery, 5000) - (
         amazon + flipkart
-      ), 0) * 0.0266666667 + GREATEST(LEAST(amazon + flipkart + grocery, 40000) - GREATEST(amazon + flipkart, 5000), 0) * 0.0666666667 + GREATEST(amazon + flipkart + grocery - GREATEST(amazon + flipkart, 40000), 0) * 0.0700000000,
+      ), 0) * 0.0266666667 + GREATEST(LEAST(amazon + flipkart + grocery, 40000) - GREATEST(amazon + flipkart, 5000), 0) * 0.0666666667 + GREATEST(amazon + flipkart + grocery - GREATEST(amazon + flipkart, 40000), 0) * 0.07,
       2
     ) AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(myntra * 0.0133333333, 2) AS DECIMAL(18, 2)) AS part_4,
@@ -40,64 +40,58 @@ WITH users AS (
     CAST(ROUND(other_online * 0.0133333333, 2) AS DECIMAL(18, 2)) AS part_6,
     CAST(ROUND(myntra * 0.1066666667, 2) AS DECIMAL(18, 2)) AS part_7,
     CAST(ROUND(ajio * 0.1066666667, 2) AS DECIMAL(18, 2)) AS part_8,
-    CAST(ROUND(
-      CASE WHEN total_spend * 3 >= 100000 THEN 4000 ELSE 0 END + CASE WHEN amazon + flipkart >= 20000 THEN 1250.0 ELSE 0 END + CASE
-        WHEN total_spend * 12 >= 150000
-        THEN 4500
-        WHEN total_spend * 12 >= 90000
-        THEN 2250
-        ELSE 0
-      END + CASE
-        WHEN total_spend * 45 >= 300000 OR total_spend * 90 >= 1500000
-        THEN 2500
-        ELSE 0
-      END + 666.5,
-      2
-    ) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend * 3 >= 100000 THEN 4000 ELSE 0 END + CASE WHEN amazon + flipkart >= 20000 THEN 1250 ELSE 0 END + CASE
+      WHEN total_spend * 12 >= 150000
+      THEN 4500
+      WHEN total_spend * 12 >= 90000
+      THEN 2250
+      ELSE 0
+    END + CASE
+      WHEN total_spend * 45 >= 300000 OR total_spend * 90 >= 1500000
+      THEN 2500
+      ELSE 0
+    END + 666.5 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(LEAST(part_1 * 12, 48000) AS DECIMAL(20, 3)) AS amazon_yearly,
+    CAST(LEAST(part_1 * 12, 48000) AS DECIMAL(18, 3)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
-    ) * 12, 48000) - LEAST(part_1 * 12, 48000) AS DECIMAL(20, 3)) AS flipkart_yearly,
-    CAST(part_4 * 12 + LEAST(part_7 * 12, 6000.012) AS DECIMAL(20, 3)) AS myntra_yearly,
-    CAST(part_5 * 12 + LEAST(part_8 * 12, 6000.012) AS DECIMAL(20, 3)) AS ajio_yearly,
+    ) * 12, 48000) - LEAST(part_1 * 12, 48000) AS DECIMAL(18, 3)) AS flipkart_yearly,
+    CAST(part_4 * 12 + LEAST(part_7 * 12, 6000.012) AS DECIMAL(18, 3)) AS myntra_yearly,
+    CAST(part_5 * 12 + LEAST(part_8 * 12, 6000.012) AS DECIMAL(18, 3)) AS ajio_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3
     ) * 12, 48000) - LEAST((
       part_1 + part_2
-    ) * 12, 48000) AS DECIMAL(20, 3)) AS grocery_yearly,
-    CAST(part_6 * 12 AS DECIMAL(20, 3)) AS other_online_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 3)) AS grocery_yearly,
+    CAST(part_6 * 12 AS DECIMAL(18, 3)) AS other_online_yearly,
+    CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('tiered_points' AS CHAR(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 1000, 0) AS SIGNED) * 2 + 120
-    ) DIV 240 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 1000, 0) AS SIGNED) * 2 + 120
-    ) DIV 240 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 1000, 0) AS SIGNED) * 2 + 120
-    ) DIV 240 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 1000, 0) AS SIGNED) * 2 + 120
-    ) DIV 240 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 1000, 0) AS SIGNED) * 2 + 120
-    ) DIV 240 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 1000, 0) AS SIGNED) * 2 + 120
-    ) DIV 240 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(CAST((
+      CAST(amazon_yearly * 1000 AS SIGNED) + 60
+    ) DIV 120 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 1000 AS SIGNED) + 60
+    ) DIV 120 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 1000 AS SIGNED) + 60
+    ) DIV 120 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 1000 AS SIGNED) + 60
+    ) DIV 120 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 1000 AS SIGNED) + 60
+    ) DIV 120 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    other_online_points,
     CAST(ROUND(
-      (
-        amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly
-      ) * 0.5,
+      CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 3)) * 0.5,
       2
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits

@@ -27,48 +27,36 @@ WITH users AS (
     CAST(ROUND(ajio * 0.015, 2) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(grocery * 0.015, 2) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(other_online * 0.015, 2) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(
-      CASE WHEN total_spend * 12 >= 200000 THEN 499 ELSE 0 END + CASE WHEN total_spend * 45 >= 300000 THEN 499 ELSE 0 END,
-      2
-    ) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend * 12 >= 200000 THEN 499 ELSE 0 END + CASE WHEN total_spend * 45 >= 300000 THEN 499 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(part_1 * 12 AS DECIMAL(20, 2)) AS amazon_yearly,
-    CAST(part_2 * 12 AS DECIMAL(20, 2)) AS flipkart_yearly,
-    CAST(part_3 * 12 AS DECIMAL(20, 2)) AS myntra_yearly,
-    CAST(part_4 * 12 AS DECIMAL(20, 2)) AS ajio_yearly,
-    CAST(part_5 * 12 AS DECIMAL(20, 2)) AS grocery_yearly,
-    CAST(part_6 * 12 AS DECIMAL(20, 2)) AS other_online_yearly,
+    CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(part_2 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(part_3 * 12 AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(part_3 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(part_4 * 12 AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(part_4 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(part_5 * 12 AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(part_5 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(part_6 * 12 AS DECIMAL(18, 2)) AS other_online_yearly,
+    CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('axis_ace' AS TEXT(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
-    CAST(ROUND(
-      amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly,
-      2
-    ) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
+    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )
@@ -102,48 +90,36 @@ WITH users AS (
     CAST(ROUND(ajio * 0.015, 2) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(grocery * 0.015, 2) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(other_online * 0.015, 2) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(
-      CASE WHEN total_spend * 12 >= 200000 THEN 499 ELSE 0 END + CASE WHEN total_spend * 45 >= 300000 THEN 499 ELSE 0 END,
-      2
-    ) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend * 12 >= 200000 THEN 499 ELSE 0 END + CASE WHEN total_spend * 45 >= 300000 THEN 499 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(part_1 * 12 AS DECIMAL(20, 2)) AS amazon_yearly,
-    CAST(part_2 * 12 AS DECIMAL(20, 2)) AS flipkart_yearly,
-    CAST(part_3 * 12 AS DECIMAL(20, 2)) AS myntra_yearly,
-    CAST(part_4 * 12 AS DECIMAL(20, 2)) AS ajio_yearly,
-    CAST(part_5 * 12 AS DECIMAL(20, 2)) AS grocery_yearly,
-    CAST(part_6 * 12 AS DECIMAL(20, 2)) AS other_online_yearly,
+    CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(part_2 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(part_3 * 12 AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(part_3 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(part_4 * 12 AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(part_4 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(part_5 * 12 AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(part_5 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(part_6 * 12 AS DECIMAL(18, 2)) AS other_online_yearly,
+    CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('axis_ace' AS CHAR(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
-    CAST(ROUND(
-      amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly,
-      2
-    ) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
+    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )

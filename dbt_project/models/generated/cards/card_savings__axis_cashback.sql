@@ -22,21 +22,21 @@ WITH users AS (
   SELECT
     user_id,
     CAST(ROUND(
-      LEAST(amazon, 5000) * 0.02 + GREATEST(LEAST(amazon, 40000) - 5000, 0) * 0.05 + GREATEST(amazon - 40000, 0) * 0.07,
+      CAST(LEAST(amazon, 5000) * 0.02 + GREATEST(LEAST(amazon, 40000) - 5000, 0) * 0.05 + GREATEST(amazon - 40000, 0) * 0.07 AS DECIMAL(18, 4)),
       2
     ) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart, 5000) - amazon, 0) * 0.02 + GREATEST(LEAST(amazon + flipkart, 40000) - GREATEST(amazon, 5000), 0) * 0.05 + GREATEST(amazon + flipkart - GREATEST(amazon, 40000), 0) * 0.07,
+      CAST(GREATEST(LEAST(amazon + flipkart, 5000) - amazon, 0) * 0.02 + GREATEST(LEAST(amazon + flipkart, 40000) - GREATEST(amazon, 5000), 0) * 0.05 + GREATEST(amazon + flipkart - GREATEST(amazon, 40000), 0) * 0.07 AS DECIMAL(18, 4)),
       2
     ) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart + myntra, 5000) - (
+      CAST(GREATEST(LEAST(amazon + flipkart + myntra, 5000) - (
         amazon + flipkart
-      ), 0) * 0.02 + GREATEST(LEAST(amazon + flipkart + myntra, 40000) - GREATEST(amazon + flipkart, 5000), 0) * 0.05 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 40000), 0) * 0.07,
+      ), 0) * 0.02 + GREATEST(LEAST(amazon + flipkart + myntra, 40000) - GREATEST(amazon + flipkart, 5000), 0) * 0.05 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 40000), 0) * 0.07 AS DECIMAL(18, 4)),
       2
     ) AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(
-      GREATEST(
+      CAST(GREATEST(
         LEAST(amazon + flipkart + myntra + ajio, 5000) - (
           amazon + flipkart + myntra
         ),
@@ -44,11 +44,11 @@ WITH users AS (
       ) * 0.02 + GREATEST(
         LEAST(amazon + flipkart + myntra + ajio, 40000) - GREATEST(amazon + flipkart + myntra, 5000),
         0
-      ) * 0.05 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 40000), 0) * 0.07,
+      ) * 0.05 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 40000), 0) * 0.07 AS DECIMAL(18, 4)),
       2
     ) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(
-      GREATEST(
+      CAST(GREATEST(
         LEAST(amazon + flipkart + myntra + ajio + grocery, 5000) - (
           amazon + flipkart + myntra + ajio
         ),
@@ -59,11 +59,11 @@ WITH users AS (
       ) * 0.05 + GREATEST(
         amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 40000),
         0
-      ) * 0.07,
+      ) * 0.07 AS DECIMAL(18, 4)),
       2
     ) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(
-      GREATEST(
+      CAST(GREATEST(
         LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 5000) - (
           amazon + flipkart + myntra + ajio + grocery
         ),
@@ -74,66 +74,63 @@ WITH users AS (
       ) * 0.05 + GREATEST(
         amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 40000),
         0
-      ) * 0.07,
+      ) * 0.07 AS DECIMAL(18, 4)),
       2
     ) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(CASE WHEN total_spend * 12 >= 400000 THEN 1000 ELSE 0 END + 1000, 2) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend * 12 >= 400000 THEN 1000 ELSE 0 END + 1000 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(LEAST(part_1 * 12, 48000) AS DECIMAL(20, 2)) AS amazon_yearly,
+    CAST(LEAST(part_1 * 12, 48000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
-    ) * 12, 48000) - LEAST(part_1 * 12, 48000) AS DECIMAL(20, 2)) AS flipkart_yearly,
+    ) * 12, 48000) - LEAST(part_1 * 12, 48000) AS DECIMAL(18, 2)) AS flipkart_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3
     ) * 12, 48000) - LEAST((
       part_1 + part_2
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS myntra_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS myntra_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3 + part_4
     ) * 12, 48000) - LEAST((
       part_1 + part_2 + part_3
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS ajio_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS ajio_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3 + part_4 + part_5
     ) * 12, 48000) - LEAST((
       part_1 + part_2 + part_3 + part_4
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS grocery_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS grocery_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3 + part_4 + part_5 + part_6
     ) * 12, 48000) - LEAST((
       part_1 + part_2 + part_3 + part_4 + part_5
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS other_online_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('axis_cashback' AS TEXT(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
-    CAST(ROUND(
-      amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly,
-      2
-    ) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(CAST((
+      CAST(other_online_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )
@@ -217,63 +214,60 @@ WITH users AS (
       ) * 0.07,
       2
     ) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(CASE WHEN total_spend * 12 >= 400000 THEN 1000 ELSE 0 END + 1000, 2) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend * 12 >= 400000 THEN 1000 ELSE 0 END + 1000 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(LEAST(part_1 * 12, 48000) AS DECIMAL(20, 2)) AS amazon_yearly,
+    CAST(LEAST(part_1 * 12, 48000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
-    ) * 12, 48000) - LEAST(part_1 * 12, 48000) AS DECIMAL(20, 2)) AS flipkart_yearly,
+    ) * 12, 48000) - LEAST(part_1 * 12, 48000) AS DECIMAL(18, 2)) AS flipkart_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3
     ) * 12, 48000) - LEAST((
       part_1 + part_2
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS myntra_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS myntra_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3 + part_4
     ) * 12, 48000) - LEAST((
       part_1 + part_2 + part_3
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS ajio_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS ajio_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3 + part_4 + part_5
     ) * 12, 48000) - LEAST((
       part_1 + part_2 + part_3 + part_4
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS grocery_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS grocery_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3 + part_4 + part_5 + part_6
     ) * 12, 48000) - LEAST((
       part_1 + part_2 + part_3 + part_4 + part_5
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS other_online_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('axis_cashback' AS CHAR(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
-    CAST(ROUND(
-      amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly,
-      2
-    ) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(CAST((
+      CAST(other_online_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )

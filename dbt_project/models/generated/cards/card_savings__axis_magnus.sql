@@ -22,94 +22,86 @@ WITH users AS (
   SELECT
     user_id,
     CAST(ROUND(
-      LEAST(amazon, 150000) * 0.0600000000 + GREATEST(amazon - 150000, 0) * 0.1750000000,
+      CAST(LEAST(amazon, 150000) * 0.06 + GREATEST(amazon - 150000, 0) * 0.175 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart, 150000) - amazon, 0) * 0.0600000000 + GREATEST(amazon + flipkart - GREATEST(amazon, 150000), 0) * 0.1750000000,
+      CAST(GREATEST(LEAST(amazon + flipkart, 150000) - amazon, 0) * 0.06 + GREATEST(amazon + flipkart - GREATEST(amazon, 150000), 0) * 0.175 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart + myntra, 150000) - (
+      CAST(GREATEST(LEAST(amazon + flipkart + myntra, 150000) - (
         amazon + flipkart
-      ), 0) * 0.0600000000 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 150000), 0) * 0.1750000000,
+      ), 0) * 0.06 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 150000), 0) * 0.175 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(
-      GREATEST(
+      CAST(GREATEST(
         LEAST(amazon + flipkart + myntra + ajio, 150000) - (
           amazon + flipkart + myntra
         ),
         0
-      ) * 0.0600000000 + GREATEST(
+      ) * 0.06 + GREATEST(
         amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 150000),
         0
-      ) * 0.1750000000,
+      ) * 0.175 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(
-      GREATEST(
+      CAST(GREATEST(
         LEAST(amazon + flipkart + myntra + ajio + grocery, 150000) - (
           amazon + flipkart + myntra + ajio
         ),
         0
-      ) * 0.0600000000 + GREATEST(
+      ) * 0.06 + GREATEST(
         amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 150000),
         0
-      ) * 0.1750000000,
+      ) * 0.175 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(
-      GREATEST(
+      CAST(GREATEST(
         LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 150000) - (
           amazon + flipkart + myntra + ajio + grocery
         ),
         0
-      ) * 0.0600000000 + GREATEST(
+      ) * 0.06 + GREATEST(
         amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 150000),
         0
-      ) * 0.1750000000,
+      ) * 0.175 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(CASE WHEN total_spend * 12 >= 2500000 THEN 12500 ELSE 0 END + 12500, 2) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend * 12 >= 2500000 THEN 12500 ELSE 0 END + 12500 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(part_1 * 12 AS DECIMAL(20, 2)) AS amazon_yearly,
-    CAST(part_2 * 12 AS DECIMAL(20, 2)) AS flipkart_yearly,
-    CAST(part_3 * 12 AS DECIMAL(20, 2)) AS myntra_yearly,
-    CAST(part_4 * 12 AS DECIMAL(20, 2)) AS ajio_yearly,
-    CAST(part_5 * 12 AS DECIMAL(20, 2)) AS grocery_yearly,
-    CAST(part_6 * 12 AS DECIMAL(20, 2)) AS other_online_yearly,
+    CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(part_2 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(part_3 * 12 AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(part_3 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(part_4 * 12 AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(part_4 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(part_5 * 12 AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(part_5 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(part_6 * 12 AS DECIMAL(18, 2)) AS other_online_yearly,
+    CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('axis_magnus' AS TEXT(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
     CAST(ROUND(
-      (
-        amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly
-      ) * 0.4,
+      CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) * 0.4,
       2
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
@@ -139,18 +131,15 @@ WITH users AS (
 ), units AS (
   SELECT
     user_id,
+    CAST(ROUND(LEAST(amazon, 150000) * 0.06 + GREATEST(amazon - 150000, 0) * 0.175, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
-      LEAST(amazon, 150000) * 0.0600000000 + GREATEST(amazon - 150000, 0) * 0.1750000000,
-      2
-    ) AS DECIMAL(18, 2)) AS part_1,
-    CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart, 150000) - amazon, 0) * 0.0600000000 + GREATEST(amazon + flipkart - GREATEST(amazon, 150000), 0) * 0.1750000000,
+      GREATEST(LEAST(amazon + flipkart, 150000) - amazon, 0) * 0.06 + GREATEST(amazon + flipkart - GREATEST(amazon, 150000), 0) * 0.175,
       2
     ) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(
       GREATEST(LEAST(amazon + flipkart + myntra, 150000) - (
         amazon + flipkart
-      ), 0) * 0.0600000000 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 150000), 0) * 0.1750000000,
+      ), 0) * 0.06 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 150000), 0) * 0.175,
       2
     ) AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(
@@ -159,10 +148,10 @@ WITH users AS (
           amazon + flipkart + myntra
         ),
         0
-      ) * 0.0600000000 + GREATEST(
+      ) * 0.06 + GREATEST(
         amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 150000),
         0
-      ) * 0.1750000000,
+      ) * 0.175,
       2
     ) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(
@@ -171,10 +160,10 @@ WITH users AS (
           amazon + flipkart + myntra + ajio
         ),
         0
-      ) * 0.0600000000 + GREATEST(
+      ) * 0.06 + GREATEST(
         amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 150000),
         0
-      ) * 0.1750000000,
+      ) * 0.175,
       2
     ) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(
@@ -183,51 +172,43 @@ WITH users AS (
           amazon + flipkart + myntra + ajio + grocery
         ),
         0
-      ) * 0.0600000000 + GREATEST(
+      ) * 0.06 + GREATEST(
         amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 150000),
         0
-      ) * 0.1750000000,
+      ) * 0.175,
       2
     ) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(CASE WHEN total_spend * 12 >= 2500000 THEN 12500 ELSE 0 END + 12500, 2) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend * 12 >= 2500000 THEN 12500 ELSE 0 END + 12500 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(part_1 * 12 AS DECIMAL(20, 2)) AS amazon_yearly,
-    CAST(part_2 * 12 AS DECIMAL(20, 2)) AS flipkart_yearly,
-    CAST(part_3 * 12 AS DECIMAL(20, 2)) AS myntra_yearly,
-    CAST(part_4 * 12 AS DECIMAL(20, 2)) AS ajio_yearly,
-    CAST(part_5 * 12 AS DECIMAL(20, 2)) AS grocery_yearly,
-    CAST(part_6 * 12 AS DECIMAL(20, 2)) AS other_online_yearly,
+    CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(part_2 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(part_3 * 12 AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(part_3 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(part_4 * 12 AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(part_4 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(part_5 * 12 AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(part_5 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(part_6 * 12 AS DECIMAL(18, 2)) AS other_online_yearly,
+    CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('axis_magnus' AS CHAR(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
     CAST(ROUND(
-      (
-        amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly
-      ) * 0.4,
+      CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) * 0.4,
       2
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits

@@ -21,78 +21,73 @@ WITH users AS (
 ), units AS (
   SELECT
     user_id,
-    CAST(ROUND(amazon * 0.0300000000, 2) AS DECIMAL(18, 2)) AS part_1,
-    CAST(ROUND(flipkart * 0.0300000000, 2) AS DECIMAL(18, 2)) AS part_2,
-    CAST(ROUND(myntra * 0.0300000000, 2) AS DECIMAL(18, 2)) AS part_3,
-    CAST(ROUND(ajio * 0.0300000000, 2) AS DECIMAL(18, 2)) AS part_4,
-    CAST(ROUND(grocery * 0.0300000000, 2) AS DECIMAL(18, 2)) AS part_5,
-    CAST(ROUND(other_online * 0.0300000000, 2) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(amazon * 0.1200000000, 2) AS DECIMAL(18, 2)) AS part_7,
-    CAST(ROUND(flipkart * 0.1200000000, 2) AS DECIMAL(18, 2)) AS part_8,
-    CAST(ROUND(myntra * 0.1200000000, 2) AS DECIMAL(18, 2)) AS part_9,
-    CAST(ROUND(ajio * 0.1200000000, 2) AS DECIMAL(18, 2)) AS part_10,
-    CAST(ROUND(grocery * 0.1200000000, 2) AS DECIMAL(18, 2)) AS part_11,
-    CAST(ROUND(other_online * 0.1200000000, 2) AS DECIMAL(18, 2)) AS part_12,
-    CAST(ROUND(
-      CASE WHEN total_spend >= 25000 THEN 2500.00 ELSE 0 END + CASE WHEN total_spend * 12 >= 500000 THEN 5000.00 ELSE 0 END + CASE WHEN total_spend * 12 >= 250000 THEN 2499 ELSE 0 END,
-      2
-    ) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(ROUND(amazon * 0.03, 2) AS DECIMAL(18, 2)) AS part_1,
+    CAST(ROUND(flipkart * 0.03, 2) AS DECIMAL(18, 2)) AS part_2,
+    CAST(ROUND(myntra * 0.03, 2) AS DECIMAL(18, 2)) AS part_3,
+    CAST(ROUND(ajio * 0.03, 2) AS DECIMAL(18, 2)) AS part_4,
+    CAST(ROUND(grocery * 0.03, 2) AS DECIMAL(18, 2)) AS part_5,
+    CAST(ROUND(other_online * 0.03, 2) AS DECIMAL(18, 2)) AS part_6,
+    CAST(ROUND(amazon * 0.12, 2) AS DECIMAL(18, 2)) AS part_7,
+    CAST(ROUND(flipkart * 0.12, 2) AS DECIMAL(18, 2)) AS part_8,
+    CAST(ROUND(myntra * 0.12, 2) AS DECIMAL(18, 2)) AS part_9,
+    CAST(ROUND(ajio * 0.12, 2) AS DECIMAL(18, 2)) AS part_10,
+    CAST(ROUND(grocery * 0.12, 2) AS DECIMAL(18, 2)) AS part_11,
+    CAST(ROUND(other_online * 0.12, 2) AS DECIMAL(18, 2)) AS part_12,
+    CAST(CASE WHEN total_spend >= 25000 THEN 2500 ELSE 0 END + CASE WHEN total_spend * 12 >= 500000 THEN 5000 ELSE 0 END + CASE WHEN total_spend * 12 >= 250000 THEN 2499 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(part_1 * 12 + LEAST(part_7 * 12, 48000) AS DECIMAL(20, 2)) AS amazon_yearly,
+    CAST(part_1 * 12 + LEAST(part_7 * 12, 48000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_2 * 12 + LEAST((
       part_7 + part_8
-    ) * 12, 48000) - LEAST(part_7 * 12, 48000) AS DECIMAL(20, 2)) AS flipkart_yearly,
+    ) * 12, 48000) - LEAST(part_7 * 12, 48000) AS DECIMAL(18, 2)) AS flipkart_yearly,
     CAST(part_3 * 12 + LEAST((
       part_7 + part_8 + part_9
     ) * 12, 48000) - LEAST((
       part_7 + part_8
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS myntra_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS myntra_yearly,
     CAST(part_4 * 12 + LEAST((
       part_7 + part_8 + part_9 + part_10
     ) * 12, 48000) - LEAST((
       part_7 + part_8 + part_9
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS ajio_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS ajio_yearly,
     CAST(part_5 * 12 + LEAST((
       part_7 + part_8 + part_9 + part_10 + part_11
     ) * 12, 48000) - LEAST((
       part_7 + part_8 + part_9 + part_10
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS grocery_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS grocery_yearly,
     CAST(part_6 * 12 + LEAST((
       part_7 + part_8 + part_9 + part_10 + part_11 + part_12
     ) * 12, 48000) - LEAST((
       part_7 + part_8 + part_9 + part_10 + part_11
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS other_online_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('bob_eterna' AS TEXT(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(CAST((
+      CAST(other_online_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
     CAST(ROUND(
-      (
-        amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly
-      ) * 0.25,
+      CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) * 0.25,
       2
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
@@ -122,78 +117,73 @@ WITH users AS (
 ), units AS (
   SELECT
     user_id,
-    CAST(ROUND(amazon * 0.0300000000, 2) AS DECIMAL(18, 2)) AS part_1,
-    CAST(ROUND(flipkart * 0.0300000000, 2) AS DECIMAL(18, 2)) AS part_2,
-    CAST(ROUND(myntra * 0.0300000000, 2) AS DECIMAL(18, 2)) AS part_3,
-    CAST(ROUND(ajio * 0.0300000000, 2) AS DECIMAL(18, 2)) AS part_4,
-    CAST(ROUND(grocery * 0.0300000000, 2) AS DECIMAL(18, 2)) AS part_5,
-    CAST(ROUND(other_online * 0.0300000000, 2) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(amazon * 0.1200000000, 2) AS DECIMAL(18, 2)) AS part_7,
-    CAST(ROUND(flipkart * 0.1200000000, 2) AS DECIMAL(18, 2)) AS part_8,
-    CAST(ROUND(myntra * 0.1200000000, 2) AS DECIMAL(18, 2)) AS part_9,
-    CAST(ROUND(ajio * 0.1200000000, 2) AS DECIMAL(18, 2)) AS part_10,
-    CAST(ROUND(grocery * 0.1200000000, 2) AS DECIMAL(18, 2)) AS part_11,
-    CAST(ROUND(other_online * 0.1200000000, 2) AS DECIMAL(18, 2)) AS part_12,
-    CAST(ROUND(
-      CASE WHEN total_spend >= 25000 THEN 2500.00 ELSE 0 END + CASE WHEN total_spend * 12 >= 500000 THEN 5000.00 ELSE 0 END + CASE WHEN total_spend * 12 >= 250000 THEN 2499 ELSE 0 END,
-      2
-    ) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(ROUND(amazon * 0.03, 2) AS DECIMAL(18, 2)) AS part_1,
+    CAST(ROUND(flipkart * 0.03, 2) AS DECIMAL(18, 2)) AS part_2,
+    CAST(ROUND(myntra * 0.03, 2) AS DECIMAL(18, 2)) AS part_3,
+    CAST(ROUND(ajio * 0.03, 2) AS DECIMAL(18, 2)) AS part_4,
+    CAST(ROUND(grocery * 0.03, 2) AS DECIMAL(18, 2)) AS part_5,
+    CAST(ROUND(other_online * 0.03, 2) AS DECIMAL(18, 2)) AS part_6,
+    CAST(ROUND(amazon * 0.12, 2) AS DECIMAL(18, 2)) AS part_7,
+    CAST(ROUND(flipkart * 0.12, 2) AS DECIMAL(18, 2)) AS part_8,
+    CAST(ROUND(myntra * 0.12, 2) AS DECIMAL(18, 2)) AS part_9,
+    CAST(ROUND(ajio * 0.12, 2) AS DECIMAL(18, 2)) AS part_10,
+    CAST(ROUND(grocery * 0.12, 2) AS DECIMAL(18, 2)) AS part_11,
+    CAST(ROUND(other_online * 0.12, 2) AS DECIMAL(18, 2)) AS part_12,
+    CAST(CASE WHEN total_spend >= 25000 THEN 2500 ELSE 0 END + CASE WHEN total_spend * 12 >= 500000 THEN 5000 ELSE 0 END + CASE WHEN total_spend * 12 >= 250000 THEN 2499 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(part_1 * 12 + LEAST(part_7 * 12, 48000) AS DECIMAL(20, 2)) AS amazon_yearly,
+    CAST(part_1 * 12 + LEAST(part_7 * 12, 48000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_2 * 12 + LEAST((
       part_7 + part_8
-    ) * 12, 48000) - LEAST(part_7 * 12, 48000) AS DECIMAL(20, 2)) AS flipkart_yearly,
+    ) * 12, 48000) - LEAST(part_7 * 12, 48000) AS DECIMAL(18, 2)) AS flipkart_yearly,
     CAST(part_3 * 12 + LEAST((
       part_7 + part_8 + part_9
     ) * 12, 48000) - LEAST((
       part_7 + part_8
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS myntra_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS myntra_yearly,
     CAST(part_4 * 12 + LEAST((
       part_7 + part_8 + part_9 + part_10
     ) * 12, 48000) - LEAST((
       part_7 + part_8 + part_9
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS ajio_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS ajio_yearly,
     CAST(part_5 * 12 + LEAST((
       part_7 + part_8 + part_9 + part_10 + part_11
     ) * 12, 48000) - LEAST((
       part_7 + part_8 + part_9 + part_10
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS grocery_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS grocery_yearly,
     CAST(part_6 * 12 + LEAST((
       part_7 + part_8 + part_9 + part_10 + part_11 + part_12
     ) * 12, 48000) - LEAST((
       part_7 + part_8 + part_9 + part_10 + part_11
-    ) * 12, 48000) AS DECIMAL(20, 2)) AS other_online_yearly,
+    ) * 12, 48000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('bob_eterna' AS CHAR(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(CAST((
+      CAST(other_online_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
     CAST(ROUND(
-      (
-        amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly
-      ) * 0.25,
+      CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) * 0.25,
       2
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits

@@ -21,68 +21,86 @@ WITH users AS (
 ), units AS (
   SELECT
     user_id,
-    CAST(ROUND(grocery * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_1,
-    CAST(ROUND(amazon * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_2,
-    CAST(ROUND(flipkart * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_3,
-    CAST(ROUND(myntra * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_4,
-    CAST(ROUND(ajio * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_5,
-    CAST(ROUND(other_online * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(
-      CASE WHEN total_spend >= 80000 THEN 12000 ELSE 0 END + CASE WHEN total_spend * 3 >= 400000 THEN 40000 ELSE 0 END + CASE WHEN total_spend * 12 >= 500000 THEN 10000 ELSE 0 END,
-      2
-    ) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE
+      WHEN grocery < 10000000
+      THEN ROUND(grocery * 0.0333333333, 2)
+      ELSE ROUND(CAST(grocery AS DECIMAL(20, 2)) * 0.0333333333, 2)
+    END AS DECIMAL(18, 2)) AS part_1,
+    CAST(CASE
+      WHEN amazon < 10000000
+      THEN ROUND(amazon * 0.0333333333, 2)
+      ELSE ROUND(CAST(amazon AS DECIMAL(20, 2)) * 0.0333333333, 2)
+    END AS DECIMAL(18, 2)) AS part_2,
+    CAST(CASE
+      WHEN flipkart < 10000000
+      THEN ROUND(flipkart * 0.0333333333, 2)
+      ELSE ROUND(CAST(flipkart AS DECIMAL(20, 2)) * 0.0333333333, 2)
+    END AS DECIMAL(18, 2)) AS part_3,
+    CAST(CASE
+      WHEN myntra < 10000000
+      THEN ROUND(myntra * 0.0333333333, 2)
+      ELSE ROUND(CAST(myntra AS DECIMAL(20, 2)) * 0.0333333333, 2)
+    END AS DECIMAL(18, 2)) AS part_4,
+    CAST(CASE
+      WHEN ajio < 10000000
+      THEN ROUND(ajio * 0.0333333333, 2)
+      ELSE ROUND(CAST(ajio AS DECIMAL(20, 2)) * 0.0333333333, 2)
+    END AS DECIMAL(18, 2)) AS part_5,
+    CAST(CASE
+      WHEN other_online < 10000000
+      THEN ROUND(other_online * 0.0333333333, 2)
+      ELSE ROUND(CAST(other_online AS DECIMAL(20, 2)) * 0.0333333333, 2)
+    END AS DECIMAL(18, 2)) AS part_6,
+    CAST(CASE WHEN total_spend >= 80000 THEN 12000 ELSE 0 END + CASE WHEN total_spend * 3 >= 400000 THEN 40000 ELSE 0 END + CASE WHEN total_spend * 12 >= 500000 THEN 10000 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(LEAST(part_2 * 12, 900000) AS DECIMAL(20, 2)) AS amazon_yearly,
+    CAST(LEAST(part_2 * 12, 900000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_2 + part_3
-    ) * 12, 900000) - LEAST(part_2 * 12, 900000) AS DECIMAL(20, 2)) AS flipkart_yearly,
+    ) * 12, 900000) - LEAST(part_2 * 12, 900000) AS DECIMAL(18, 2)) AS flipkart_yearly,
     CAST(LEAST((
       part_2 + part_3 + part_4
     ) * 12, 900000) - LEAST((
       part_2 + part_3
-    ) * 12, 900000) AS DECIMAL(20, 2)) AS myntra_yearly,
+    ) * 12, 900000) AS DECIMAL(18, 2)) AS myntra_yearly,
     CAST(LEAST((
       part_2 + part_3 + part_4 + part_5
     ) * 12, 900000) - LEAST((
       part_2 + part_3 + part_4
-    ) * 12, 900000) AS DECIMAL(20, 2)) AS ajio_yearly,
-    CAST(LEAST(part_1 * 12, 24000) AS DECIMAL(20, 2)) AS grocery_yearly,
+    ) * 12, 900000) AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(LEAST(part_1 * 12, 24000) AS DECIMAL(18, 2)) AS grocery_yearly,
     CAST(LEAST((
       part_2 + part_3 + part_4 + part_5 + part_6
     ) * 12, 900000) - LEAST((
       part_2 + part_3 + part_4 + part_5
-    ) * 12, 900000) AS DECIMAL(20, 2)) AS other_online_yearly,
+    ) * 12, 900000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('hdfc_diners_black' AS TEXT(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
-    CAST(ROUND(
-      amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly,
-      2
-    ) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(CAST((
+      CAST(other_online_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )
@@ -116,62 +134,56 @@ WITH users AS (
     CAST(ROUND(myntra * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(ajio * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(other_online * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(
-      CASE WHEN total_spend >= 80000 THEN 12000 ELSE 0 END + CASE WHEN total_spend * 3 >= 400000 THEN 40000 ELSE 0 END + CASE WHEN total_spend * 12 >= 500000 THEN 10000 ELSE 0 END,
-      2
-    ) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend >= 80000 THEN 12000 ELSE 0 END + CASE WHEN total_spend * 3 >= 400000 THEN 40000 ELSE 0 END + CASE WHEN total_spend * 12 >= 500000 THEN 10000 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(LEAST(part_2 * 12, 900000) AS DECIMAL(20, 2)) AS amazon_yearly,
+    CAST(LEAST(part_2 * 12, 900000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_2 + part_3
-    ) * 12, 900000) - LEAST(part_2 * 12, 900000) AS DECIMAL(20, 2)) AS flipkart_yearly,
+    ) * 12, 900000) - LEAST(part_2 * 12, 900000) AS DECIMAL(18, 2)) AS flipkart_yearly,
     CAST(LEAST((
       part_2 + part_3 + part_4
     ) * 12, 900000) - LEAST((
       part_2 + part_3
-    ) * 12, 900000) AS DECIMAL(20, 2)) AS myntra_yearly,
+    ) * 12, 900000) AS DECIMAL(18, 2)) AS myntra_yearly,
     CAST(LEAST((
       part_2 + part_3 + part_4 + part_5
     ) * 12, 900000) - LEAST((
       part_2 + part_3 + part_4
-    ) * 12, 900000) AS DECIMAL(20, 2)) AS ajio_yearly,
-    CAST(LEAST(part_1 * 12, 24000) AS DECIMAL(20, 2)) AS grocery_yearly,
+    ) * 12, 900000) AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(LEAST(part_1 * 12, 24000) AS DECIMAL(18, 2)) AS grocery_yearly,
     CAST(LEAST((
       part_2 + part_3 + part_4 + part_5 + part_6
     ) * 12, 900000) - LEAST((
       part_2 + part_3 + part_4 + part_5
-    ) * 12, 900000) AS DECIMAL(20, 2)) AS other_online_yearly,
+    ) * 12, 900000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('hdfc_diners_black' AS CHAR(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
-    CAST(ROUND(
-      amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly,
-      2
-    ) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(CAST((
+      CAST(other_online_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )

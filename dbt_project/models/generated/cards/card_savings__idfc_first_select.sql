@@ -22,91 +22,83 @@ WITH users AS (
   SELECT
     user_id,
     CAST(ROUND(
-      LEAST(amazon, 20000) * 0.0150000000 + GREATEST(amazon - 20000, 0) * 0.0500000000,
+      CAST(LEAST(amazon, 20000) * 0.015 + GREATEST(amazon - 20000, 0) * 0.05 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart, 20000) - amazon, 0) * 0.0150000000 + GREATEST(amazon + flipkart - GREATEST(amazon, 20000), 0) * 0.0500000000,
+      CAST(GREATEST(LEAST(amazon + flipkart, 20000) - amazon, 0) * 0.015 + GREATEST(amazon + flipkart - GREATEST(amazon, 20000), 0) * 0.05 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart + myntra, 20000) - (
+      CAST(GREATEST(LEAST(amazon + flipkart + myntra, 20000) - (
         amazon + flipkart
-      ), 0) * 0.0150000000 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 20000), 0) * 0.0500000000,
+      ), 0) * 0.015 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 20000), 0) * 0.05 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(
-      GREATEST(
+      CAST(GREATEST(
         LEAST(amazon + flipkart + myntra + ajio, 20000) - (
           amazon + flipkart + myntra
         ),
         0
-      ) * 0.0150000000 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 20000), 0) * 0.0500000000,
+      ) * 0.015 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 20000), 0) * 0.05 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(
-      GREATEST(
+      CAST(GREATEST(
         LEAST(amazon + flipkart + myntra + ajio + grocery, 20000) - (
           amazon + flipkart + myntra + ajio
         ),
         0
-      ) * 0.0150000000 + GREATEST(
+      ) * 0.015 + GREATEST(
         amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 20000),
         0
-      ) * 0.0500000000,
+      ) * 0.05 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(
-      GREATEST(
+      CAST(GREATEST(
         LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 20000) - (
           amazon + flipkart + myntra + ajio + grocery
         ),
         0
-      ) * 0.0150000000 + GREATEST(
+      ) * 0.015 + GREATEST(
         amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 20000),
         0
-      ) * 0.0500000000,
+      ) * 0.05 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_6,
-    CAST(500.00 AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(500 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(part_1 * 12 AS DECIMAL(20, 2)) AS amazon_yearly,
-    CAST(part_2 * 12 AS DECIMAL(20, 2)) AS flipkart_yearly,
-    CAST(part_3 * 12 AS DECIMAL(20, 2)) AS myntra_yearly,
-    CAST(part_4 * 12 AS DECIMAL(20, 2)) AS ajio_yearly,
-    CAST(part_5 * 12 AS DECIMAL(20, 2)) AS grocery_yearly,
-    CAST(part_6 * 12 AS DECIMAL(20, 2)) AS other_online_yearly,
+    CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(part_2 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(part_3 * 12 AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(part_3 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(part_4 * 12 AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(part_4 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(part_5 * 12 AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(part_5 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(part_6 * 12 AS DECIMAL(18, 2)) AS other_online_yearly,
+    CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('idfc_first_select' AS TEXT(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
     CAST(ROUND(
-      (
-        amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly
-      ) * 0.25,
+      CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) * 0.25,
       2
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
@@ -136,18 +128,15 @@ WITH users AS (
 ), units AS (
   SELECT
     user_id,
+    CAST(ROUND(LEAST(amazon, 20000) * 0.015 + GREATEST(amazon - 20000, 0) * 0.05, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
-      LEAST(amazon, 20000) * 0.0150000000 + GREATEST(amazon - 20000, 0) * 0.0500000000,
-      2
-    ) AS DECIMAL(18, 2)) AS part_1,
-    CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart, 20000) - amazon, 0) * 0.0150000000 + GREATEST(amazon + flipkart - GREATEST(amazon, 20000), 0) * 0.0500000000,
+      GREATEST(LEAST(amazon + flipkart, 20000) - amazon, 0) * 0.015 + GREATEST(amazon + flipkart - GREATEST(amazon, 20000), 0) * 0.05,
       2
     ) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(
       GREATEST(LEAST(amazon + flipkart + myntra, 20000) - (
         amazon + flipkart
-      ), 0) * 0.0150000000 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 20000), 0) * 0.0500000000,
+      ), 0) * 0.015 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 20000), 0) * 0.05,
       2
     ) AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(
@@ -156,7 +145,7 @@ WITH users AS (
           amazon + flipkart + myntra
         ),
         0
-      ) * 0.0150000000 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 20000), 0) * 0.0500000000,
+      ) * 0.015 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 20000), 0) * 0.05,
       2
     ) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(
@@ -165,10 +154,10 @@ WITH users AS (
           amazon + flipkart + myntra + ajio
         ),
         0
-      ) * 0.0150000000 + GREATEST(
+      ) * 0.015 + GREATEST(
         amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 20000),
         0
-      ) * 0.0500000000,
+      ) * 0.05,
       2
     ) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(
@@ -177,51 +166,43 @@ WITH users AS (
           amazon + flipkart + myntra + ajio + grocery
         ),
         0
-      ) * 0.0150000000 + GREATEST(
+      ) * 0.015 + GREATEST(
         amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 20000),
         0
-      ) * 0.0500000000,
+      ) * 0.05,
       2
     ) AS DECIMAL(18, 2)) AS part_6,
-    CAST(500.00 AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(500 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(part_1 * 12 AS DECIMAL(20, 2)) AS amazon_yearly,
-    CAST(part_2 * 12 AS DECIMAL(20, 2)) AS flipkart_yearly,
-    CAST(part_3 * 12 AS DECIMAL(20, 2)) AS myntra_yearly,
-    CAST(part_4 * 12 AS DECIMAL(20, 2)) AS ajio_yearly,
-    CAST(part_5 * 12 AS DECIMAL(20, 2)) AS grocery_yearly,
-    CAST(part_6 * 12 AS DECIMAL(20, 2)) AS other_online_yearly,
+    CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(part_2 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(part_3 * 12 AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(part_3 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(part_4 * 12 AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(part_4 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(part_5 * 12 AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(part_5 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(part_6 * 12 AS DECIMAL(18, 2)) AS other_online_yearly,
+    CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('idfc_first_select' AS CHAR(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
     CAST(ROUND(
-      (
-        amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly
-      ) * 0.25,
+      CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) * 0.25,
       2
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits

@@ -21,95 +21,185 @@ WITH users AS (
 ), units AS (
   SELECT
     user_id,
-    CAST(ROUND(
-      LEAST(amazon, 16667) * 0.0266666667 + GREATEST(amazon - 16667, 0) * 0.0533333333,
-      2
-    ) AS DECIMAL(18, 2)) AS part_1,
-    CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart, 16667) - amazon, 0) * 0.0266666667 + GREATEST(amazon + flipkart - GREATEST(amazon, 16667), 0) * 0.0533333333,
-      2
-    ) AS DECIMAL(18, 2)) AS part_2,
-    CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart + myntra, 16667) - (
-        amazon + flipkart
-      ), 0) * 0.0266666667 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 16667), 0) * 0.0533333333,
-      2
-    ) AS DECIMAL(18, 2)) AS part_3,
-    CAST(ROUND(
-      GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio, 16667) - (
-          amazon + flipkart + myntra
-        ),
-        0
-      ) * 0.0266666667 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 16667), 0) * 0.0533333333,
-      2
-    ) AS DECIMAL(18, 2)) AS part_4,
-    CAST(ROUND(
-      GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery, 16667) - (
-          amazon + flipkart + myntra + ajio
-        ),
-        0
-      ) * 0.0266666667 + GREATEST(
-        amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 16667),
-        0
-      ) * 0.0533333333,
-      2
-    ) AS DECIMAL(18, 2)) AS part_5,
-    CAST(ROUND(
-      GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 16667) - (
-          amazon + flipkart + myntra + ajio + grocery
-        ),
-        0
-      ) * 0.0266666667 + GREATEST(
-        amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 16667),
-        0
-      ) * 0.0533333333,
-      2
-    ) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(
-      CASE WHEN total_spend * 12 >= 250000 THEN 1400.00 ELSE 0 END + CASE WHEN total_spend * 12 >= 50000 THEN 499 ELSE 0 END,
-      2
-    ) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE
+      WHEN amazon < 10000000
+      THEN ROUND(
+        CAST(LEAST(amazon, 16667) * 0.0266666667 + GREATEST(amazon - 16667, 0) * 0.0533333333 AS DECIMAL(18, 12)),
+        2
+      )
+      ELSE ROUND(
+        LEAST(CAST(amazon AS DECIMAL(20, 2)), 16667) * 0.0266666667 + GREATEST(CAST(amazon AS DECIMAL(20, 2)) - 16667, 0) * 0.0533333333,
+        2
+      )
+    END AS DECIMAL(18, 2)) AS part_1,
+    CAST(CASE
+      WHEN flipkart < 10000000
+      THEN ROUND(
+        CAST(GREATEST(LEAST(amazon + flipkart, 16667) - amazon, 0) * 0.0266666667 + GREATEST(amazon + flipkart - GREATEST(amazon, 16667), 0) * 0.0533333333 AS DECIMAL(18, 12)),
+        2
+      )
+      ELSE ROUND(
+        GREATEST(
+          LEAST(CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)), 16667) - CAST(amazon AS DECIMAL(20, 2)),
+          0
+        ) * 0.0266666667 + GREATEST(
+          CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) - GREATEST(CAST(amazon AS DECIMAL(20, 2)), 16667),
+          0
+        ) * 0.0533333333,
+        2
+      )
+    END AS DECIMAL(18, 2)) AS part_2,
+    CAST(CASE
+      WHEN myntra < 10000000
+      THEN ROUND(
+        CAST(GREATEST(LEAST(amazon + flipkart + myntra, 16667) - (
+          amazon + flipkart
+        ), 0) * 0.0266666667 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 16667), 0) * 0.0533333333 AS DECIMAL(18, 12)),
+        2
+      )
+      ELSE ROUND(
+        GREATEST(
+          LEAST(
+            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)),
+            16667
+          ) - (
+            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2))
+          ),
+          0
+        ) * 0.0266666667 + GREATEST(
+          CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) - GREATEST(CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)), 16667),
+          0
+        ) * 0.0533333333,
+        2
+      )
+    END AS DECIMAL(18, 2)) AS part_3,
+    CAST(CASE
+      WHEN ajio < 10000000
+      THEN ROUND(
+        CAST(GREATEST(
+          LEAST(amazon + flipkart + myntra + ajio, 16667) - (
+            amazon + flipkart + myntra
+          ),
+          0
+        ) * 0.0266666667 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 16667), 0) * 0.0533333333 AS DECIMAL(18, 12)),
+        2
+      )
+      ELSE ROUND(
+        GREATEST(
+          LEAST(
+            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)),
+            16667
+          ) - (
+            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2))
+          ),
+          0
+        ) * 0.0266666667 + GREATEST(
+          CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) - GREATEST(
+            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)),
+            16667
+          ),
+          0
+        ) * 0.0533333333,
+        2
+      )
+    END AS DECIMAL(18, 2)) AS part_4,
+    CAST(CASE
+      WHEN grocery < 10000000
+      THEN ROUND(
+        CAST(GREATEST(
+          LEAST(amazon + flipkart + myntra + ajio + grocery, 16667) - (
+            amazon + flipkart + myntra + ajio
+          ),
+          0
+        ) * 0.0266666667 + GREATEST(
+          amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 16667),
+          0
+        ) * 0.0533333333 AS DECIMAL(18, 12)),
+        2
+      )
+      ELSE ROUND(
+        GREATEST(
+          LEAST(
+            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)),
+            16667
+          ) - (
+            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2))
+          ),
+          0
+        ) * 0.0266666667 + GREATEST(
+          CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)) - GREATEST(
+            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)),
+            16667
+          ),
+          0
+        ) * 0.0533333333,
+        2
+      )
+    END AS DECIMAL(18, 2)) AS part_5,
+    CAST(CASE
+      WHEN other_online < 10000000
+      THEN ROUND(
+        CAST(GREATEST(
+          LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 16667) - (
+            amazon + flipkart + myntra + ajio + grocery
+          ),
+          0
+        ) * 0.0266666667 + GREATEST(
+          amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 16667),
+          0
+        ) * 0.0533333333 AS DECIMAL(18, 12)),
+        2
+      )
+      ELSE ROUND(
+        GREATEST(
+          LEAST(
+            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)) + CAST(other_online AS DECIMAL(20, 2)),
+            16667
+          ) - (
+            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2))
+          ),
+          0
+        ) * 0.0266666667 + GREATEST(
+          CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)) + CAST(other_online AS DECIMAL(20, 2)) - GREATEST(
+            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)),
+            16667
+          ),
+          0
+        ) * 0.0533333333,
+        2
+      )
+    END AS DECIMAL(18, 2)) AS part_6,
+    CAST(CASE WHEN total_spend * 12 >= 250000 THEN 1400 ELSE 0 END + CASE WHEN total_spend * 12 >= 50000 THEN 499 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(part_1 * 12 AS DECIMAL(20, 2)) AS amazon_yearly,
-    CAST(part_2 * 12 AS DECIMAL(20, 2)) AS flipkart_yearly,
-    CAST(part_3 * 12 AS DECIMAL(20, 2)) AS myntra_yearly,
-    CAST(part_4 * 12 AS DECIMAL(20, 2)) AS ajio_yearly,
-    CAST(part_5 * 12 AS DECIMAL(20, 2)) AS grocery_yearly,
-    CAST(part_6 * 12 AS DECIMAL(20, 2)) AS other_online_yearly,
+    CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(part_2 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(part_3 * 12 AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(part_3 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(part_4 * 12 AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(part_4 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(part_5 * 12 AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(part_5 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(part_6 * 12 AS DECIMAL(18, 2)) AS other_online_yearly,
+    CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('kotak_league_platinum' AS TEXT(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
     CAST(ROUND(
-      (
-        amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly
-      ) * 0.07,
+      CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) * 0.07,
       2
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
@@ -186,48 +276,37 @@ WITH users AS (
       ) * 0.0533333333,
       2
     ) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(
-      CASE WHEN total_spend * 12 >= 250000 THEN 1400.00 ELSE 0 END + CASE WHEN total_spend * 12 >= 50000 THEN 499 ELSE 0 END,
-      2
-    ) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend * 12 >= 250000 THEN 1400 ELSE 0 END + CASE WHEN total_spend * 12 >= 50000 THEN 499 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(part_1 * 12 AS DECIMAL(20, 2)) AS amazon_yearly,
-    CAST(part_2 * 12 AS DECIMAL(20, 2)) AS flipkart_yearly,
-    CAST(part_3 * 12 AS DECIMAL(20, 2)) AS myntra_yearly,
-    CAST(part_4 * 12 AS DECIMAL(20, 2)) AS ajio_yearly,
-    CAST(part_5 * 12 AS DECIMAL(20, 2)) AS grocery_yearly,
-    CAST(part_6 * 12 AS DECIMAL(20, 2)) AS other_online_yearly,
+    CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(part_2 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(part_3 * 12 AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(part_3 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(part_4 * 12 AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(part_4 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(part_5 * 12 AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(part_5 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(part_6 * 12 AS DECIMAL(18, 2)) AS other_online_yearly,
+    CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('kotak_league_platinum' AS CHAR(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
     CAST(ROUND(
-      (
-        amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly
-      ) * 0.07,
+      CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) * 0.07,
       2
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits

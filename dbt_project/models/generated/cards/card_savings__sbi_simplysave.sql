@@ -21,51 +21,67 @@ WITH users AS (
 ), units AS (
   SELECT
     user_id,
-    CAST(ROUND(grocery * 0.0666666667, 2) AS DECIMAL(18, 2)) AS part_1,
-    CAST(ROUND(amazon * 0.0066666667, 2) AS DECIMAL(18, 2)) AS part_2,
-    CAST(ROUND(flipkart * 0.0066666667, 2) AS DECIMAL(18, 2)) AS part_3,
-    CAST(ROUND(myntra * 0.0066666667, 2) AS DECIMAL(18, 2)) AS part_4,
-    CAST(ROUND(ajio * 0.0066666667, 2) AS DECIMAL(18, 2)) AS part_5,
-    CAST(ROUND(other_online * 0.0066666667, 2) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(CASE WHEN total_spend * 12 >= 100000 THEN 499 ELSE 0 END + 500.00, 2) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE
+      WHEN grocery < 10000000
+      THEN ROUND(grocery * 0.0666666667, 2)
+      ELSE ROUND(CAST(grocery AS DECIMAL(20, 2)) * 0.0666666667, 2)
+    END AS DECIMAL(18, 2)) AS part_1,
+    CAST(CASE
+      WHEN amazon < 100000000
+      THEN ROUND(amazon * 0.0066666667, 2)
+      ELSE ROUND(CAST(amazon AS DECIMAL(20, 2)) * 0.0066666667, 2)
+    END AS DECIMAL(18, 2)) AS part_2,
+    CAST(CASE
+      WHEN flipkart < 100000000
+      THEN ROUND(flipkart * 0.0066666667, 2)
+      ELSE ROUND(CAST(flipkart AS DECIMAL(20, 2)) * 0.0066666667, 2)
+    END AS DECIMAL(18, 2)) AS part_3,
+    CAST(CASE
+      WHEN myntra < 100000000
+      THEN ROUND(myntra * 0.0066666667, 2)
+      ELSE ROUND(CAST(myntra AS DECIMAL(20, 2)) * 0.0066666667, 2)
+    END AS DECIMAL(18, 2)) AS part_4,
+    CAST(CASE
+      WHEN ajio < 100000000
+      THEN ROUND(ajio * 0.0066666667, 2)
+      ELSE ROUND(CAST(ajio AS DECIMAL(20, 2)) * 0.0066666667, 2)
+    END AS DECIMAL(18, 2)) AS part_5,
+    CAST(CASE
+      WHEN other_online < 100000000
+      THEN ROUND(other_online * 0.0066666667, 2)
+      ELSE ROUND(CAST(other_online AS DECIMAL(20, 2)) * 0.0066666667, 2)
+    END AS DECIMAL(18, 2)) AS part_6,
+    CAST(CASE WHEN total_spend * 12 >= 100000 THEN 499 ELSE 0 END + 500 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(part_2 * 12 AS DECIMAL(20, 2)) AS amazon_yearly,
-    CAST(part_3 * 12 AS DECIMAL(20, 2)) AS flipkart_yearly,
-    CAST(part_4 * 12 AS DECIMAL(20, 2)) AS myntra_yearly,
-    CAST(part_5 * 12 AS DECIMAL(20, 2)) AS ajio_yearly,
-    CAST(part_1 * 12 AS DECIMAL(20, 2)) AS grocery_yearly,
-    CAST(part_6 * 12 AS DECIMAL(20, 2)) AS other_online_yearly,
+    CAST(part_2 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(part_2 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(part_3 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(part_3 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(part_4 * 12 AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(part_4 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(part_5 * 12 AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(part_5 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(part_1 * 12 AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(part_1 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(part_6 * 12 AS DECIMAL(18, 2)) AS other_online_yearly,
+    CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('sbi_simplysave' AS TEXT(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
     CAST(ROUND(
-      (
-        amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly
-      ) * 0.25,
+      CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) * 0.25,
       2
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
@@ -101,45 +117,37 @@ WITH users AS (
     CAST(ROUND(myntra * 0.0066666667, 2) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(ajio * 0.0066666667, 2) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(other_online * 0.0066666667, 2) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(CASE WHEN total_spend * 12 >= 100000 THEN 499 ELSE 0 END + 500.00, 2) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend * 12 >= 100000 THEN 499 ELSE 0 END + 500 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(part_2 * 12 AS DECIMAL(20, 2)) AS amazon_yearly,
-    CAST(part_3 * 12 AS DECIMAL(20, 2)) AS flipkart_yearly,
-    CAST(part_4 * 12 AS DECIMAL(20, 2)) AS myntra_yearly,
-    CAST(part_5 * 12 AS DECIMAL(20, 2)) AS ajio_yearly,
-    CAST(part_1 * 12 AS DECIMAL(20, 2)) AS grocery_yearly,
-    CAST(part_6 * 12 AS DECIMAL(20, 2)) AS other_online_yearly,
+    CAST(part_2 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(part_2 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(part_3 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(part_3 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(part_4 * 12 AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(part_4 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(part_5 * 12 AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(part_5 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(part_1 * 12 AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(part_1 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(part_6 * 12 AS DECIMAL(18, 2)) AS other_online_yearly,
+    CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('sbi_simplysave' AS CHAR(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
     CAST(ROUND(
-      (
-        amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly
-      ) * 0.25,
+      CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) * 0.25,
       2
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits

@@ -27,63 +27,60 @@ WITH users AS (
     CAST(ROUND(ajio * 0.02, 2) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(grocery * 0.02, 2) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(other_online * 0.02, 2) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(CASE WHEN total_spend * 12 >= 120000 THEN 499 ELSE 0 END, 2) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend * 12 >= 120000 THEN 499 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(LEAST(part_1 * 12, 12000) AS DECIMAL(20, 2)) AS amazon_yearly,
+    CAST(LEAST(part_1 * 12, 12000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
-    ) * 12, 12000) - LEAST(part_1 * 12, 12000) AS DECIMAL(20, 2)) AS flipkart_yearly,
+    ) * 12, 12000) - LEAST(part_1 * 12, 12000) AS DECIMAL(18, 2)) AS flipkart_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3
     ) * 12, 12000) - LEAST((
       part_1 + part_2
-    ) * 12, 12000) AS DECIMAL(20, 2)) AS myntra_yearly,
+    ) * 12, 12000) AS DECIMAL(18, 2)) AS myntra_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3 + part_4
     ) * 12, 12000) - LEAST((
       part_1 + part_2 + part_3
-    ) * 12, 12000) AS DECIMAL(20, 2)) AS ajio_yearly,
+    ) * 12, 12000) AS DECIMAL(18, 2)) AS ajio_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3 + part_4 + part_5
     ) * 12, 12000) - LEAST((
       part_1 + part_2 + part_3 + part_4
-    ) * 12, 12000) AS DECIMAL(20, 2)) AS grocery_yearly,
+    ) * 12, 12000) AS DECIMAL(18, 2)) AS grocery_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3 + part_4 + part_5 + part_6
     ) * 12, 12000) - LEAST((
       part_1 + part_2 + part_3 + part_4 + part_5
-    ) * 12, 12000) AS DECIMAL(20, 2)) AS other_online_yearly,
+    ) * 12, 12000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('standard_chartered_smart' AS TEXT(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS BIGINT) * 2 + 12
-    ) // 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
-    CAST(ROUND(
-      amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly,
-      2
-    ) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(CAST((
+      CAST(other_online_yearly * 100 AS BIGINT) + 6
+    ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )
@@ -117,63 +114,60 @@ WITH users AS (
     CAST(ROUND(ajio * 0.02, 2) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(grocery * 0.02, 2) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(other_online * 0.02, 2) AS DECIMAL(18, 2)) AS part_6,
-    CAST(ROUND(CASE WHEN total_spend * 12 >= 120000 THEN 499 ELSE 0 END, 2) AS DECIMAL(12, 2)) AS total_extra_benefits
+    CAST(CASE WHEN total_spend * 12 >= 120000 THEN 499 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
     user_id,
-    CAST(LEAST(part_1 * 12, 12000) AS DECIMAL(20, 2)) AS amazon_yearly,
+    CAST(LEAST(part_1 * 12, 12000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
-    ) * 12, 12000) - LEAST(part_1 * 12, 12000) AS DECIMAL(20, 2)) AS flipkart_yearly,
+    ) * 12, 12000) - LEAST(part_1 * 12, 12000) AS DECIMAL(18, 2)) AS flipkart_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3
     ) * 12, 12000) - LEAST((
       part_1 + part_2
-    ) * 12, 12000) AS DECIMAL(20, 2)) AS myntra_yearly,
+    ) * 12, 12000) AS DECIMAL(18, 2)) AS myntra_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3 + part_4
     ) * 12, 12000) - LEAST((
       part_1 + part_2 + part_3
-    ) * 12, 12000) AS DECIMAL(20, 2)) AS ajio_yearly,
+    ) * 12, 12000) AS DECIMAL(18, 2)) AS ajio_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3 + part_4 + part_5
     ) * 12, 12000) - LEAST((
       part_1 + part_2 + part_3 + part_4
-    ) * 12, 12000) AS DECIMAL(20, 2)) AS grocery_yearly,
+    ) * 12, 12000) AS DECIMAL(18, 2)) AS grocery_yearly,
     CAST(LEAST((
       part_1 + part_2 + part_3 + part_4 + part_5 + part_6
     ) * 12, 12000) - LEAST((
       part_1 + part_2 + part_3 + part_4 + part_5
-    ) * 12, 12000) AS DECIMAL(20, 2)) AS other_online_yearly,
+    ) * 12, 12000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
 ), final AS (
   SELECT
     user_id,
     CAST('standard_chartered_smart' AS CHAR(100)) AS card_id,
-    CAST((
-      CAST(ROUND(amazon_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST((
-      CAST(ROUND(flipkart_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST((
-      CAST(ROUND(myntra_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST((
-      CAST(ROUND(ajio_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST((
-      CAST(ROUND(grocery_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST((
-      CAST(ROUND(other_online_yearly * 100, 0) AS SIGNED) * 2 + 12
-    ) DIV 24 * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
-    CAST(ROUND(
-      amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly,
-      2
-    ) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(CAST((
+      CAST(other_online_yearly * 100 AS SIGNED) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )
