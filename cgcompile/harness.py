@@ -26,7 +26,7 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-from . import db
+from . import compiler, db
 from .boundary import boundary_users
 from .checks import CheckResult, run_checks
 from .datagen import COLUMNS, generate_users
@@ -95,12 +95,12 @@ class Workspace:
             failures.append(f"dbt build: {result.exception or 'failed'}")
         return BuildResult(bool(result.success), seconds, tuple(failures))
 
-    def compile_rules(self, catalog: Catalog, rules_dir: Path, as_of: dt.date | None = None, assumptions: dict[str, bool] | None = None) -> None:
+    def compile_rules(self, catalog: Catalog, rules_dir: Path, as_of: dt.date | None = None, assumptions: dict[str, bool] | None = None) -> dict[str, str]:
         """Compile the rules into this copy with the compiler's Python API (what `cgcompile rules` writes)."""
-        from . import compiler
-
         settings = compiler.settings_for(catalog, rules_dir, as_of, assumptions or {})
-        compiler.write(self.project, compiler.compile_catalog(catalog, settings))
+        files = compiler.compile_catalog(catalog, settings)
+        compiler.write(self.project, files)
+        return files
 
     def create_source(self) -> None:
         result = self.dbt("--quiet", "run-operation", "cg_create_source_table")
@@ -209,6 +209,7 @@ class Report:
     build: BuildResult
     mismatches: tuple[Mismatch, ...]
     seconds: dict[str, float]  # step -> seconds
+    stale: tuple[str, ...] = ()  # generated files of the source project that differ from the rules
 
     @property
     def ok(self) -> bool:
@@ -221,6 +222,9 @@ class Report:
             "statuses: " + ", ".join(f"{k} {v:,}" for k, v in self.statuses.items()),
             f"dbt build: {'passed' if self.build.success else 'FAILED'} in {self.build.seconds:.1f} s",
         ]
+        if self.stale:
+            out.append(f"note: {len(self.stale)} generated file(s) in the dbt project differ from the rules "
+                       "(verified the rules as compiled now; run `cgcompile rules` to update them)")
         out += [f"  {f}" for f in self.build.failures]
         for c in self.checks:
             state = "ok" if c.bad_rows == 0 else f"FAILED ({c.bad_rows} rows, e.g. {c.sample[:3]})"
@@ -265,7 +269,10 @@ def _verify_in(root, target, catalog, rules_dir, users, seed, boundary, source_p
     edge = boundary_users(catalog, as_of, assumptions) if boundary else []
     rows += edge
     ws = Workspace(root, target, source_project)
-    ws.compile_rules(catalog, rules_dir, as_of, assumptions)
+    files = ws.compile_rules(catalog, rules_dir, as_of, assumptions)
+    # The scratch copy always runs the rules as they are now; say whether the
+    # project's committed models still match them.
+    stale = tuple(compiler.differences(source_project, files))
     progress(f"loading {len(rows):,} users into a scratch {target.type} database")
     ws.create_source()
     ws.load(rows)
@@ -296,6 +303,7 @@ def _verify_in(root, target, catalog, rules_dir, users, seed, boundary, source_p
         build=built,
         mismatches=tuple(mismatches),
         seconds=seconds,
+        stale=stale,
     )
 
 
