@@ -10,6 +10,7 @@ error, never silently skipped.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
@@ -33,11 +34,24 @@ class Spend:
     """
 
     wide: bool = False
+    # Sums of several categories the spend CTE already holds, by category list
+    # (a tiered rule's positions on its combined-spend line).
+    lines: tuple[tuple[tuple[str, ...], str], ...] = ()
+
+    def _read(self, column: str) -> exp.Expression:
+        if self.wide:
+            return x.cast_decimal(x.col(column), WIDE_SPEND, 2)
+        return x.col(column)
 
     def of(self, category: str) -> exp.Expression:
-        if self.wide:
-            return x.cast_decimal(x.col(category), WIDE_SPEND, 2)
-        return x.col(category)
+        return self._read(category)
+
+    def line(self, categories: tuple[str, ...]) -> exp.Expression:
+        """Σ spend of `categories`: a column when the spend CTE computed it, else the sum."""
+        held = dict(self.lines).get(tuple(categories))
+        if held is not None:
+            return self._read(held)
+        return x.add(*(self.of(c) for c in categories))
 
     def total(self) -> exp.Expression:
         return x.col(TOTAL_SPEND)
@@ -73,8 +87,8 @@ def emit_flat(part: EarnPart, spend: Spend) -> Earned:
 
 def emit_tiered(part: EarnPart, spend: Spend) -> Earned:
     """Σ_band overlap([offset, offset+spend), [from, to)) × rate_band."""
-    lo = x.add(*(spend.of(c) for c in part.preceding))
-    hi = x.add(*(spend.of(c) for c in part.preceding), spend.of(part.category))
+    lo = spend.line(part.preceding)
+    hi = spend.line(part.preceding + (part.category,))
     lo_is_zero = x.const_value(lo) == 0
     terms, rates = [], []
     for tier in part.tiers:
@@ -106,7 +120,18 @@ EARN_EMITTERS: dict[str, EarnEmitter] = {
 }
 
 
-def monthly_units(part: EarnPart, dialect: str) -> exp.Expression:
+def line_sums(parts: tuple[EarnPart, ...]) -> list[tuple[str, ...]]:
+    """The multi-category sums tiered parts read (each computed once, in the spend CTE)."""
+    out: list[tuple[str, ...]] = []
+    for p in parts:
+        if p.rule.kind == "tiered":
+            for cats in (p.preceding, p.preceding + (p.category,)):
+                if len(cats) > 1 and cats not in out:
+                    out.append(cats)
+    return out
+
+
+def monthly_units(part: EarnPart, dialect: str, spend: Spend) -> exp.Expression:
     """round2 of the part's earned sum, in a form that is exact and fast on `dialect`.
 
     MySQL/MariaDB decimals are exact to 65 digits: the plain expression.  DuckDB
@@ -119,7 +144,7 @@ def monthly_units(part: EarnPart, dialect: str) -> exp.Expression:
     emitter = EARN_EMITTERS.get(part.rule.kind)
     if emitter is None:
         raise CgError(f"{part.rule.pos}: rules[{part.rule.index}]: the SQL compiler has no emitter for kind '{part.rule.kind}'")
-    earned = emitter(part, Spend())
+    earned = emitter(part, spend)
     if not earned.terms:
         return x.number(0)
     if dialect != "duckdb":
@@ -138,7 +163,7 @@ def monthly_units(part: EarnPart, dialect: str) -> exp.Expression:
     bound = Decimal(10) ** ((limit / top_rate).adjusted())
     if bound * top_rate >= limit:
         bound /= 10
-    wide = x.round2(x.add(*emitter(part, Spend(wide=True)).terms))
+    wide = x.round2(x.add(*emitter(part, dataclasses.replace(spend, wide=True)).terms))
     return x.case_when([(exp.LT(this=x.col(part.category), expression=x.number(bound)), fast)], wide)
 
 

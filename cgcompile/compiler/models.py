@@ -90,10 +90,16 @@ def yearly_scale(rc: ResolvedCard) -> int:
     return max([2] + [x.scale_of(p.yearly_amount) for p in rc.pools])
 
 
+def _spend(rc: ResolvedCard) -> emit.Spend:
+    sums = emit.line_sums(rc.earn)
+    return emit.Spend(lines=tuple((cats, "line_" + str(i + 1)) for i, cats in enumerate(sums)))
+
+
 def _units_select(rc: ResolvedCard, dialect: str) -> exp.Select:
+    spend = _spend(rc)
     cols = [x.col("user_id")]
     for i, part in enumerate(rc.earn):
-        units = emit.monthly_units(part, dialect)
+        units = emit.monthly_units(part, dialect, spend)
         cols.append(x.alias(x.cast_decimal(units, x.UNITS_PRECISION, 2), units_column(i)))
     extra = x.add(*emit.benefit_terms(rc, emit.Spend()))
     if x.value_scale(extra) > 2:
@@ -176,9 +182,11 @@ def _union(selects: list[exp.Select]) -> exp.Expression:
     return out
 
 
-def _spend_select() -> exp.Select:
+def _spend_select(rc: ResolvedCard) -> exp.Select:
     cols = [x.col("user_id"), *(x.col(c) for c in CATEGORIES)]
     cols.append(x.alias(x.add(*(x.col(c) for c in CATEGORIES)), emit.TOTAL_SPEND))
+    for cats, name in _spend(rc).lines:
+        cols.append(x.alias(x.add(*(x.col(c) for c in cats)), name))
     return exp.select(*cols).from_(USERS_CTE)
 
 
@@ -191,7 +199,7 @@ def card_savings_model(rc: ResolvedCard, as_of, assumptions: dict[str, bool], di
     emit.check_kinds(active_rules(rc.card, as_of, assumptions), rc.card.file)
     ctes = (
         (USERS_CTE, _users()),
-        (SPEND_CTE, _spend_select()),
+        (SPEND_CTE, _spend_select(rc)),
         (UNITS_CTE, _units_select(rc, dialect)),
         (YEARLY_CTE, _yearly_select(rc, UNITS_CTE)),
         (FINAL_CTE, _figures_select(rc, YEARLY_CTE)),

@@ -16,7 +16,9 @@ WITH users AS (
     ajio,
     grocery,
     other_online,
-    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend,
+    amazon + flipkart AS line_1,
+    amazon + flipkart + grocery AS line_2
   FROM users
 ), units AS (
   SELECT
@@ -35,18 +37,15 @@ WITH users AS (
     CAST(CASE
       WHEN flipkart < 10000000
       THEN ROUND(
-        CAST(GREATEST(LEAST(amazon + flipkart, 5000) - amazon, 0) * 0.0266666667 + GREATEST(LEAST(amazon + flipkart, 40000) - GREATEST(amazon, 5000), 0) * 0.0666666667 + GREATEST(amazon + flipkart - GREATEST(amazon, 40000), 0) * 0.07 AS DECIMAL(18, 12)),
+        CAST(GREATEST(LEAST(line_1, 5000) - amazon, 0) * 0.0266666667 + GREATEST(LEAST(line_1, 40000) - GREATEST(amazon, 5000), 0) * 0.0666666667 + GREATEST(line_1 - GREATEST(amazon, 40000), 0) * 0.07 AS DECIMAL(18, 12)),
         2
       )
       ELSE ROUND(
-        GREATEST(
-          LEAST(CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)), 5000) - CAST(amazon AS DECIMAL(20, 2)),
-          0
-        ) * 0.0266666667 + GREATEST(
-          LEAST(CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)), 40000) - GREATEST(CAST(amazon AS DECIMAL(20, 2)), 5000),
+        GREATEST(LEAST(CAST(line_1 AS DECIMAL(20, 2)), 5000) - CAST(amazon AS DECIMAL(20, 2)), 0) * 0.0266666667 + GREATEST(
+          LEAST(CAST(line_1 AS DECIMAL(20, 2)), 40000) - GREATEST(CAST(amazon AS DECIMAL(20, 2)), 5000),
           0
         ) * 0.0666666667 + GREATEST(
-          CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) - GREATEST(CAST(amazon AS DECIMAL(20, 2)), 40000),
+          CAST(line_1 AS DECIMAL(20, 2)) - GREATEST(CAST(amazon AS DECIMAL(20, 2)), 40000),
           0
         ) * 0.07,
         2
@@ -55,28 +54,15 @@ WITH users AS (
     CAST(CASE
       WHEN grocery < 10000000
       THEN ROUND(
-        CAST(GREATEST(LEAST(amazon + flipkart + grocery, 5000) - (
-          amazon + flipkart
-        ), 0) * 0.0266666667 + GREATEST(LEAST(amazon + flipkart + grocery, 40000) - GREATEST(amazon + flipkart, 5000), 0) * 0.0666666667 + GREATEST(amazon + flipkart + grocery - GREATEST(amazon + flipkart, 40000), 0) * 0.07 AS DECIMAL(18, 12)),
+        CAST(GREATEST(LEAST(line_2, 5000) - line_1, 0) * 0.0266666667 + GREATEST(LEAST(line_2, 40000) - GREATEST(line_1, 5000), 0) * 0.0666666667 + GREATEST(line_2 - GREATEST(line_1, 40000), 0) * 0.07 AS DECIMAL(18, 12)),
         2
       )
       ELSE ROUND(
-        GREATEST(
-          LEAST(
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)),
-            5000
-          ) - (
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2))
-          ),
-          0
-        ) * 0.0266666667 + GREATEST(
-          LEAST(
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)),
-            40000
-          ) - GREATEST(CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)), 5000),
+        GREATEST(LEAST(CAST(line_2 AS DECIMAL(20, 2)), 5000) - CAST(line_1 AS DECIMAL(20, 2)), 0) * 0.0266666667 + GREATEST(
+          LEAST(CAST(line_2 AS DECIMAL(20, 2)), 40000) - GREATEST(CAST(line_1 AS DECIMAL(20, 2)), 5000),
           0
         ) * 0.0666666667 + GREATEST(
-          CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)) - GREATEST(CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)), 40000),
+          CAST(line_2 AS DECIMAL(20, 2)) - GREATEST(CAST(line_1 AS DECIMAL(20, 2)), 40000),
           0
         ) * 0.07,
         2

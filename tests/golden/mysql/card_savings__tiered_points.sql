@@ -16,7 +16,9 @@ WITH users AS (
     ajio,
     grocery,
     other_online,
-    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend,
+    amazon + flipkart AS line_1,
+    amazon + flipkart + grocery AS line_2
   FROM users
 ), units AS (
   SELECT
@@ -26,13 +28,11 @@ WITH users AS (
       2
     ) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart, 5000) - amazon, 0) * 0.0266666667 + GREATEST(LEAST(amazon + flipkart, 40000) - GREATEST(amazon, 5000), 0) * 0.0666666667 + GREATEST(amazon + flipkart - GREATEST(amazon, 40000), 0) * 0.07,
+      GREATEST(LEAST(line_1, 5000) - amazon, 0) * 0.0266666667 + GREATEST(LEAST(line_1, 40000) - GREATEST(amazon, 5000), 0) * 0.0666666667 + GREATEST(line_1 - GREATEST(amazon, 40000), 0) * 0.07,
       2
     ) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart + grocery, 5000) - (
-        amazon + flipkart
-      ), 0) * 0.0266666667 + GREATEST(LEAST(amazon + flipkart + grocery, 40000) - GREATEST(amazon + flipkart, 5000), 0) * 0.0666666667 + GREATEST(amazon + flipkart + grocery - GREATEST(amazon + flipkart, 40000), 0) * 0.07,
+      GREATEST(LEAST(line_2, 5000) - line_1, 0) * 0.0266666667 + GREATEST(LEAST(line_2, 40000) - GREATEST(line_1, 5000), 0) * 0.0666666667 + GREATEST(line_2 - GREATEST(line_1, 40000), 0) * 0.07,
       2
     ) AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(myntra * 0.0133333333, 2) AS DECIMAL(18, 2)) AS part_4,

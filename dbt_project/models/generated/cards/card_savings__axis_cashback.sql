@@ -16,7 +16,12 @@ WITH users AS (
     ajio,
     grocery,
     other_online,
-    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend,
+    amazon + flipkart AS line_1,
+    amazon + flipkart + myntra AS line_2,
+    amazon + flipkart + myntra + ajio AS line_3,
+    amazon + flipkart + myntra + ajio + grocery AS line_4,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS line_5
   FROM users
 ), units AS (
   SELECT
@@ -26,55 +31,23 @@ WITH users AS (
       2
     ) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
-      CAST(GREATEST(LEAST(amazon + flipkart, 5000) - amazon, 0) * 0.02 + GREATEST(LEAST(amazon + flipkart, 40000) - GREATEST(amazon, 5000), 0) * 0.05 + GREATEST(amazon + flipkart - GREATEST(amazon, 40000), 0) * 0.07 AS DECIMAL(18, 4)),
+      CAST(GREATEST(LEAST(line_1, 5000) - amazon, 0) * 0.02 + GREATEST(LEAST(line_1, 40000) - GREATEST(amazon, 5000), 0) * 0.05 + GREATEST(line_1 - GREATEST(amazon, 40000), 0) * 0.07 AS DECIMAL(18, 4)),
       2
     ) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(
-      CAST(GREATEST(LEAST(amazon + flipkart + myntra, 5000) - (
-        amazon + flipkart
-      ), 0) * 0.02 + GREATEST(LEAST(amazon + flipkart + myntra, 40000) - GREATEST(amazon + flipkart, 5000), 0) * 0.05 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 40000), 0) * 0.07 AS DECIMAL(18, 4)),
+      CAST(GREATEST(LEAST(line_2, 5000) - line_1, 0) * 0.02 + GREATEST(LEAST(line_2, 40000) - GREATEST(line_1, 5000), 0) * 0.05 + GREATEST(line_2 - GREATEST(line_1, 40000), 0) * 0.07 AS DECIMAL(18, 4)),
       2
     ) AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(
-      CAST(GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio, 5000) - (
-          amazon + flipkart + myntra
-        ),
-        0
-      ) * 0.02 + GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio, 40000) - GREATEST(amazon + flipkart + myntra, 5000),
-        0
-      ) * 0.05 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 40000), 0) * 0.07 AS DECIMAL(18, 4)),
+      CAST(GREATEST(LEAST(line_3, 5000) - line_2, 0) * 0.02 + GREATEST(LEAST(line_3, 40000) - GREATEST(line_2, 5000), 0) * 0.05 + GREATEST(line_3 - GREATEST(line_2, 40000), 0) * 0.07 AS DECIMAL(18, 4)),
       2
     ) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(
-      CAST(GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery, 5000) - (
-          amazon + flipkart + myntra + ajio
-        ),
-        0
-      ) * 0.02 + GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery, 40000) - GREATEST(amazon + flipkart + myntra + ajio, 5000),
-        0
-      ) * 0.05 + GREATEST(
-        amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 40000),
-        0
-      ) * 0.07 AS DECIMAL(18, 4)),
+      CAST(GREATEST(LEAST(line_4, 5000) - line_3, 0) * 0.02 + GREATEST(LEAST(line_4, 40000) - GREATEST(line_3, 5000), 0) * 0.05 + GREATEST(line_4 - GREATEST(line_3, 40000), 0) * 0.07 AS DECIMAL(18, 4)),
       2
     ) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(
-      CAST(GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 5000) - (
-          amazon + flipkart + myntra + ajio + grocery
-        ),
-        0
-      ) * 0.02 + GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 40000) - GREATEST(amazon + flipkart + myntra + ajio + grocery, 5000),
-        0
-      ) * 0.05 + GREATEST(
-        amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 40000),
-        0
-      ) * 0.07 AS DECIMAL(18, 4)),
+      CAST(GREATEST(LEAST(line_5, 5000) - line_4, 0) * 0.02 + GREATEST(LEAST(line_5, 40000) - GREATEST(line_4, 5000), 0) * 0.05 + GREATEST(line_5 - GREATEST(line_4, 40000), 0) * 0.07 AS DECIMAL(18, 4)),
       2
     ) AS DECIMAL(18, 2)) AS part_6,
     CAST(CASE WHEN total_spend * 12 >= 400000 THEN 1000 ELSE 0 END + 1000 AS DECIMAL(12, 2)) AS total_extra_benefits
@@ -153,7 +126,12 @@ WITH users AS (
     ajio,
     grocery,
     other_online,
-    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend,
+    amazon + flipkart AS line_1,
+    amazon + flipkart + myntra AS line_2,
+    amazon + flipkart + myntra + ajio AS line_3,
+    amazon + flipkart + myntra + ajio + grocery AS line_4,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS line_5
   FROM users
 ), units AS (
   SELECT
@@ -163,55 +141,23 @@ WITH users AS (
       2
     ) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart, 5000) - amazon, 0) * 0.02 + GREATEST(LEAST(amazon + flipkart, 40000) - GREATEST(amazon, 5000), 0) * 0.05 + GREATEST(amazon + flipkart - GREATEST(amazon, 40000), 0) * 0.07,
+      GREATEST(LEAST(line_1, 5000) - amazon, 0) * 0.02 + GREATEST(LEAST(line_1, 40000) - GREATEST(amazon, 5000), 0) * 0.05 + GREATEST(line_1 - GREATEST(amazon, 40000), 0) * 0.07,
       2
     ) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart + myntra, 5000) - (
-        amazon + flipkart
-      ), 0) * 0.02 + GREATEST(LEAST(amazon + flipkart + myntra, 40000) - GREATEST(amazon + flipkart, 5000), 0) * 0.05 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 40000), 0) * 0.07,
+      GREATEST(LEAST(line_2, 5000) - line_1, 0) * 0.02 + GREATEST(LEAST(line_2, 40000) - GREATEST(line_1, 5000), 0) * 0.05 + GREATEST(line_2 - GREATEST(line_1, 40000), 0) * 0.07,
       2
     ) AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(
-      GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio, 5000) - (
-          amazon + flipkart + myntra
-        ),
-        0
-      ) * 0.02 + GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio, 40000) - GREATEST(amazon + flipkart + myntra, 5000),
-        0
-      ) * 0.05 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 40000), 0) * 0.07,
+      GREATEST(LEAST(line_3, 5000) - line_2, 0) * 0.02 + GREATEST(LEAST(line_3, 40000) - GREATEST(line_2, 5000), 0) * 0.05 + GREATEST(line_3 - GREATEST(line_2, 40000), 0) * 0.07,
       2
     ) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(
-      GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery, 5000) - (
-          amazon + flipkart + myntra + ajio
-        ),
-        0
-      ) * 0.02 + GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery, 40000) - GREATEST(amazon + flipkart + myntra + ajio, 5000),
-        0
-      ) * 0.05 + GREATEST(
-        amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 40000),
-        0
-      ) * 0.07,
+      GREATEST(LEAST(line_4, 5000) - line_3, 0) * 0.02 + GREATEST(LEAST(line_4, 40000) - GREATEST(line_3, 5000), 0) * 0.05 + GREATEST(line_4 - GREATEST(line_3, 40000), 0) * 0.07,
       2
     ) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(
-      GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 5000) - (
-          amazon + flipkart + myntra + ajio + grocery
-        ),
-        0
-      ) * 0.02 + GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 40000) - GREATEST(amazon + flipkart + myntra + ajio + grocery, 5000),
-        0
-      ) * 0.05 + GREATEST(
-        amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 40000),
-        0
-      ) * 0.07,
+      GREATEST(LEAST(line_5, 5000) - line_4, 0) * 0.02 + GREATEST(LEAST(line_5, 40000) - GREATEST(line_4, 5000), 0) * 0.05 + GREATEST(line_5 - GREATEST(line_4, 40000), 0) * 0.07,
       2
     ) AS DECIMAL(18, 2)) AS part_6,
     CAST(CASE WHEN total_spend * 12 >= 400000 THEN 1000 ELSE 0 END + 1000 AS DECIMAL(12, 2)) AS total_extra_benefits

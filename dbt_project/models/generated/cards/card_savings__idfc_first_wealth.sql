@@ -16,7 +16,12 @@ WITH users AS (
     ajio,
     grocery,
     other_online,
-    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend,
+    amazon + flipkart AS line_1,
+    amazon + flipkart + myntra AS line_2,
+    amazon + flipkart + myntra + ajio AS line_3,
+    amazon + flipkart + myntra + ajio + grocery AS line_4,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS line_5
   FROM users
 ), units AS (
   SELECT
@@ -26,46 +31,23 @@ WITH users AS (
       2
     ) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
-      CAST(GREATEST(LEAST(amazon + flipkart, 20000) - amazon, 0) * 0.015 + GREATEST(amazon + flipkart - GREATEST(amazon, 20000), 0) * 0.05 AS DECIMAL(18, 5)),
+      CAST(GREATEST(LEAST(line_1, 20000) - amazon, 0) * 0.015 + GREATEST(line_1 - GREATEST(amazon, 20000), 0) * 0.05 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(
-      CAST(GREATEST(LEAST(amazon + flipkart + myntra, 20000) - (
-        amazon + flipkart
-      ), 0) * 0.015 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 20000), 0) * 0.05 AS DECIMAL(18, 5)),
+      CAST(GREATEST(LEAST(line_2, 20000) - line_1, 0) * 0.015 + GREATEST(line_2 - GREATEST(line_1, 20000), 0) * 0.05 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(
-      CAST(GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio, 20000) - (
-          amazon + flipkart + myntra
-        ),
-        0
-      ) * 0.015 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 20000), 0) * 0.05 AS DECIMAL(18, 5)),
+      CAST(GREATEST(LEAST(line_3, 20000) - line_2, 0) * 0.015 + GREATEST(line_3 - GREATEST(line_2, 20000), 0) * 0.05 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(
-      CAST(GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery, 20000) - (
-          amazon + flipkart + myntra + ajio
-        ),
-        0
-      ) * 0.015 + GREATEST(
-        amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 20000),
-        0
-      ) * 0.05 AS DECIMAL(18, 5)),
+      CAST(GREATEST(LEAST(line_4, 20000) - line_3, 0) * 0.015 + GREATEST(line_4 - GREATEST(line_3, 20000), 0) * 0.05 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(
-      CAST(GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 20000) - (
-          amazon + flipkart + myntra + ajio + grocery
-        ),
-        0
-      ) * 0.015 + GREATEST(
-        amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 20000),
-        0
-      ) * 0.05 AS DECIMAL(18, 5)),
+      CAST(GREATEST(LEAST(line_5, 20000) - line_4, 0) * 0.015 + GREATEST(line_5 - GREATEST(line_4, 20000), 0) * 0.05 AS DECIMAL(18, 5)),
       2
     ) AS DECIMAL(18, 2)) AS part_6,
     CAST(500 AS DECIMAL(12, 2)) AS total_extra_benefits
@@ -123,53 +105,35 @@ WITH users AS (
     ajio,
     grocery,
     other_online,
-    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend,
+    amazon + flipkart AS line_1,
+    amazon + flipkart + myntra AS line_2,
+    amazon + flipkart + myntra + ajio AS line_3,
+    amazon + flipkart + myntra + ajio + grocery AS line_4,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS line_5
   FROM users
 ), units AS (
   SELECT
     user_id,
     CAST(ROUND(LEAST(amazon, 20000) * 0.015 + GREATEST(amazon - 20000, 0) * 0.05, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart, 20000) - amazon, 0) * 0.015 + GREATEST(amazon + flipkart - GREATEST(amazon, 20000), 0) * 0.05,
+      GREATEST(LEAST(line_1, 20000) - amazon, 0) * 0.015 + GREATEST(line_1 - GREATEST(amazon, 20000), 0) * 0.05,
       2
     ) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart + myntra, 20000) - (
-        amazon + flipkart
-      ), 0) * 0.015 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 20000), 0) * 0.05,
+      GREATEST(LEAST(line_2, 20000) - line_1, 0) * 0.015 + GREATEST(line_2 - GREATEST(line_1, 20000), 0) * 0.05,
       2
     ) AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(
-      GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio, 20000) - (
-          amazon + flipkart + myntra
-        ),
-        0
-      ) * 0.015 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 20000), 0) * 0.05,
+      GREATEST(LEAST(line_3, 20000) - line_2, 0) * 0.015 + GREATEST(line_3 - GREATEST(line_2, 20000), 0) * 0.05,
       2
     ) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(
-      GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery, 20000) - (
-          amazon + flipkart + myntra + ajio
-        ),
-        0
-      ) * 0.015 + GREATEST(
-        amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 20000),
-        0
-      ) * 0.05,
+      GREATEST(LEAST(line_4, 20000) - line_3, 0) * 0.015 + GREATEST(line_4 - GREATEST(line_3, 20000), 0) * 0.05,
       2
     ) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(
-      GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 20000) - (
-          amazon + flipkart + myntra + ajio + grocery
-        ),
-        0
-      ) * 0.015 + GREATEST(
-        amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 20000),
-        0
-      ) * 0.05,
+      GREATEST(LEAST(line_5, 20000) - line_4, 0) * 0.015 + GREATEST(line_5 - GREATEST(line_4, 20000), 0) * 0.05,
       2
     ) AS DECIMAL(18, 2)) AS part_6,
     CAST(500 AS DECIMAL(12, 2)) AS total_extra_benefits

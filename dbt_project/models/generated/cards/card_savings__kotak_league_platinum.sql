@@ -16,7 +16,12 @@ WITH users AS (
     ajio,
     grocery,
     other_online,
-    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend,
+    amazon + flipkart AS line_1,
+    amazon + flipkart + myntra AS line_2,
+    amazon + flipkart + myntra + ajio AS line_3,
+    amazon + flipkart + myntra + ajio + grocery AS line_4,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS line_5
   FROM users
 ), units AS (
   SELECT
@@ -35,15 +40,12 @@ WITH users AS (
     CAST(CASE
       WHEN flipkart < 10000000
       THEN ROUND(
-        CAST(GREATEST(LEAST(amazon + flipkart, 16667) - amazon, 0) * 0.0266666667 + GREATEST(amazon + flipkart - GREATEST(amazon, 16667), 0) * 0.0533333333 AS DECIMAL(18, 12)),
+        CAST(GREATEST(LEAST(line_1, 16667) - amazon, 0) * 0.0266666667 + GREATEST(line_1 - GREATEST(amazon, 16667), 0) * 0.0533333333 AS DECIMAL(18, 12)),
         2
       )
       ELSE ROUND(
-        GREATEST(
-          LEAST(CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)), 16667) - CAST(amazon AS DECIMAL(20, 2)),
-          0
-        ) * 0.0266666667 + GREATEST(
-          CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) - GREATEST(CAST(amazon AS DECIMAL(20, 2)), 16667),
+        GREATEST(LEAST(CAST(line_1 AS DECIMAL(20, 2)), 16667) - CAST(amazon AS DECIMAL(20, 2)), 0) * 0.0266666667 + GREATEST(
+          CAST(line_1 AS DECIMAL(20, 2)) - GREATEST(CAST(amazon AS DECIMAL(20, 2)), 16667),
           0
         ) * 0.0533333333,
         2
@@ -52,22 +54,12 @@ WITH users AS (
     CAST(CASE
       WHEN myntra < 10000000
       THEN ROUND(
-        CAST(GREATEST(LEAST(amazon + flipkart + myntra, 16667) - (
-          amazon + flipkart
-        ), 0) * 0.0266666667 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 16667), 0) * 0.0533333333 AS DECIMAL(18, 12)),
+        CAST(GREATEST(LEAST(line_2, 16667) - line_1, 0) * 0.0266666667 + GREATEST(line_2 - GREATEST(line_1, 16667), 0) * 0.0533333333 AS DECIMAL(18, 12)),
         2
       )
       ELSE ROUND(
-        GREATEST(
-          LEAST(
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)),
-            16667
-          ) - (
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2))
-          ),
-          0
-        ) * 0.0266666667 + GREATEST(
-          CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) - GREATEST(CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)), 16667),
+        GREATEST(LEAST(CAST(line_2 AS DECIMAL(20, 2)), 16667) - CAST(line_1 AS DECIMAL(20, 2)), 0) * 0.0266666667 + GREATEST(
+          CAST(line_2 AS DECIMAL(20, 2)) - GREATEST(CAST(line_1 AS DECIMAL(20, 2)), 16667),
           0
         ) * 0.0533333333,
         2
@@ -76,28 +68,12 @@ WITH users AS (
     CAST(CASE
       WHEN ajio < 10000000
       THEN ROUND(
-        CAST(GREATEST(
-          LEAST(amazon + flipkart + myntra + ajio, 16667) - (
-            amazon + flipkart + myntra
-          ),
-          0
-        ) * 0.0266666667 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 16667), 0) * 0.0533333333 AS DECIMAL(18, 12)),
+        CAST(GREATEST(LEAST(line_3, 16667) - line_2, 0) * 0.0266666667 + GREATEST(line_3 - GREATEST(line_2, 16667), 0) * 0.0533333333 AS DECIMAL(18, 12)),
         2
       )
       ELSE ROUND(
-        GREATEST(
-          LEAST(
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)),
-            16667
-          ) - (
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2))
-          ),
-          0
-        ) * 0.0266666667 + GREATEST(
-          CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) - GREATEST(
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)),
-            16667
-          ),
+        GREATEST(LEAST(CAST(line_3 AS DECIMAL(20, 2)), 16667) - CAST(line_2 AS DECIMAL(20, 2)), 0) * 0.0266666667 + GREATEST(
+          CAST(line_3 AS DECIMAL(20, 2)) - GREATEST(CAST(line_2 AS DECIMAL(20, 2)), 16667),
           0
         ) * 0.0533333333,
         2
@@ -106,31 +82,12 @@ WITH users AS (
     CAST(CASE
       WHEN grocery < 10000000
       THEN ROUND(
-        CAST(GREATEST(
-          LEAST(amazon + flipkart + myntra + ajio + grocery, 16667) - (
-            amazon + flipkart + myntra + ajio
-          ),
-          0
-        ) * 0.0266666667 + GREATEST(
-          amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 16667),
-          0
-        ) * 0.0533333333 AS DECIMAL(18, 12)),
+        CAST(GREATEST(LEAST(line_4, 16667) - line_3, 0) * 0.0266666667 + GREATEST(line_4 - GREATEST(line_3, 16667), 0) * 0.0533333333 AS DECIMAL(18, 12)),
         2
       )
       ELSE ROUND(
-        GREATEST(
-          LEAST(
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)),
-            16667
-          ) - (
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2))
-          ),
-          0
-        ) * 0.0266666667 + GREATEST(
-          CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)) - GREATEST(
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)),
-            16667
-          ),
+        GREATEST(LEAST(CAST(line_4 AS DECIMAL(20, 2)), 16667) - CAST(line_3 AS DECIMAL(20, 2)), 0) * 0.0266666667 + GREATEST(
+          CAST(line_4 AS DECIMAL(20, 2)) - GREATEST(CAST(line_3 AS DECIMAL(20, 2)), 16667),
           0
         ) * 0.0533333333,
         2
@@ -139,31 +96,12 @@ WITH users AS (
     CAST(CASE
       WHEN other_online < 10000000
       THEN ROUND(
-        CAST(GREATEST(
-          LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 16667) - (
-            amazon + flipkart + myntra + ajio + grocery
-          ),
-          0
-        ) * 0.0266666667 + GREATEST(
-          amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 16667),
-          0
-        ) * 0.0533333333 AS DECIMAL(18, 12)),
+        CAST(GREATEST(LEAST(line_5, 16667) - line_4, 0) * 0.0266666667 + GREATEST(line_5 - GREATEST(line_4, 16667), 0) * 0.0533333333 AS DECIMAL(18, 12)),
         2
       )
       ELSE ROUND(
-        GREATEST(
-          LEAST(
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)) + CAST(other_online AS DECIMAL(20, 2)),
-            16667
-          ) - (
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2))
-          ),
-          0
-        ) * 0.0266666667 + GREATEST(
-          CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)) + CAST(other_online AS DECIMAL(20, 2)) - GREATEST(
-            CAST(amazon AS DECIMAL(20, 2)) + CAST(flipkart AS DECIMAL(20, 2)) + CAST(myntra AS DECIMAL(20, 2)) + CAST(ajio AS DECIMAL(20, 2)) + CAST(grocery AS DECIMAL(20, 2)),
-            16667
-          ),
+        GREATEST(LEAST(CAST(line_5 AS DECIMAL(20, 2)), 16667) - CAST(line_4 AS DECIMAL(20, 2)), 0) * 0.0266666667 + GREATEST(
+          CAST(line_5 AS DECIMAL(20, 2)) - GREATEST(CAST(line_4 AS DECIMAL(20, 2)), 16667),
           0
         ) * 0.0533333333,
         2
@@ -224,7 +162,12 @@ WITH users AS (
     ajio,
     grocery,
     other_online,
-    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend,
+    amazon + flipkart AS line_1,
+    amazon + flipkart + myntra AS line_2,
+    amazon + flipkart + myntra + ajio AS line_3,
+    amazon + flipkart + myntra + ajio + grocery AS line_4,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS line_5
   FROM users
 ), units AS (
   SELECT
@@ -234,46 +177,23 @@ WITH users AS (
       2
     ) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart, 16667) - amazon, 0) * 0.0266666667 + GREATEST(amazon + flipkart - GREATEST(amazon, 16667), 0) * 0.0533333333,
+      GREATEST(LEAST(line_1, 16667) - amazon, 0) * 0.0266666667 + GREATEST(line_1 - GREATEST(amazon, 16667), 0) * 0.0533333333,
       2
     ) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(
-      GREATEST(LEAST(amazon + flipkart + myntra, 16667) - (
-        amazon + flipkart
-      ), 0) * 0.0266666667 + GREATEST(amazon + flipkart + myntra - GREATEST(amazon + flipkart, 16667), 0) * 0.0533333333,
+      GREATEST(LEAST(line_2, 16667) - line_1, 0) * 0.0266666667 + GREATEST(line_2 - GREATEST(line_1, 16667), 0) * 0.0533333333,
       2
     ) AS DECIMAL(18, 2)) AS part_3,
     CAST(ROUND(
-      GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio, 16667) - (
-          amazon + flipkart + myntra
-        ),
-        0
-      ) * 0.0266666667 + GREATEST(amazon + flipkart + myntra + ajio - GREATEST(amazon + flipkart + myntra, 16667), 0) * 0.0533333333,
+      GREATEST(LEAST(line_3, 16667) - line_2, 0) * 0.0266666667 + GREATEST(line_3 - GREATEST(line_2, 16667), 0) * 0.0533333333,
       2
     ) AS DECIMAL(18, 2)) AS part_4,
     CAST(ROUND(
-      GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery, 16667) - (
-          amazon + flipkart + myntra + ajio
-        ),
-        0
-      ) * 0.0266666667 + GREATEST(
-        amazon + flipkart + myntra + ajio + grocery - GREATEST(amazon + flipkart + myntra + ajio, 16667),
-        0
-      ) * 0.0533333333,
+      GREATEST(LEAST(line_4, 16667) - line_3, 0) * 0.0266666667 + GREATEST(line_4 - GREATEST(line_3, 16667), 0) * 0.0533333333,
       2
     ) AS DECIMAL(18, 2)) AS part_5,
     CAST(ROUND(
-      GREATEST(
-        LEAST(amazon + flipkart + myntra + ajio + grocery + other_online, 16667) - (
-          amazon + flipkart + myntra + ajio + grocery
-        ),
-        0
-      ) * 0.0266666667 + GREATEST(
-        amazon + flipkart + myntra + ajio + grocery + other_online - GREATEST(amazon + flipkart + myntra + ajio + grocery, 16667),
-        0
-      ) * 0.0533333333,
+      GREATEST(LEAST(line_5, 16667) - line_4, 0) * 0.0266666667 + GREATEST(line_5 - GREATEST(line_4, 16667), 0) * 0.0533333333,
       2
     ) AS DECIMAL(18, 2)) AS part_6,
     CAST(CASE WHEN total_spend * 12 >= 250000 THEN 1400 ELSE 0 END + CASE WHEN total_spend * 12 >= 50000 THEN 499 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
