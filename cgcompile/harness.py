@@ -231,7 +231,9 @@ class Report:
             out.append(f"PRD check {c.name}: {state}")
         out.append(f"rows compared: {self.rows_compared:,} ({self.values_compared:,} values)")
         out.append(f"mismatches: {len(self.mismatches):,}")
-        for m in self.mismatches[:limit]:
+        # Wrong figures first: a changed rank is usually their consequence.
+        shown = sorted(self.mismatches, key=lambda m: m.column in ("rank", "row count"))
+        for m in shown[:limit]:
             out.append(f"  {m}")
         if len(self.mismatches) > limit:
             out.append(f"  … and {len(self.mismatches) - limit:,} more")

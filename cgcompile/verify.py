@@ -61,7 +61,7 @@ class Mismatch:
     card_id: str | None = None  # the card the evaluator ranks there
 
     def __str__(self) -> str:
-        where = f" (rank {self.rank})" if self.rank is not None else ""
+        where = f" (rank {self.rank})" if self.rank is not None and self.column != "rank" else ""
         return (
             f"{self.user_id} {self.card_id or '-'} {self.column}: expected {_shown(self.expected)}, "
             f"database has {_shown(self.actual)}{where}"
@@ -119,6 +119,35 @@ def _same(a, b) -> bool:
     return a == b
 
 
+def _compare_ranked(user_id: str, want: list[tuple], got: list[tuple]) -> list[Mismatch]:
+    """One user's rows, card by card: the rank each side gives it, then every column.
+
+    Matching by card rather than by position keeps a wrong figure attributed to
+    its card: when a card drops out of the top 10, the report says so once
+    (rank: expected 10, database has NULL) instead of every column of every
+    row below it differing.
+    """
+    out: list[Mismatch] = []
+    got_by_card: dict[str, tuple] = {}
+    for g in got:
+        if g[1] in got_by_card:
+            out.append(Mismatch(user_id, g[0], "card_id", "each card once", "listed twice", g[1]))
+        got_by_card.setdefault(g[1], g)
+    for i, w in enumerate(want, start=1):
+        g = got_by_card.pop(w[0], None)
+        if g is None:
+            out.append(Mismatch(user_id, i, "rank", i, None, w[0]))
+            continue
+        if g[0] != i:
+            out.append(Mismatch(user_id, i, "rank", i, g[0], w[0]))
+        for column, wv, gv in zip(OUTPUT_COLUMNS[1:], w[1:], g[2:]):
+            if not _same(wv, gv):
+                out.append(Mismatch(user_id, i, column, wv, gv, w[0]))
+    for card_id, g in got_by_card.items():
+        out.append(Mismatch(user_id, None, "rank", None, g[0], card_id))
+    return out
+
+
 def compare(expected: Expected, actual: dict[str, list[tuple]], statuses: dict[str, tuple[str, str | None]]) -> list[Mismatch]:
     """Every difference between the evaluator and the database, column by column."""
     out: list[Mismatch] = []
@@ -129,12 +158,7 @@ def compare(expected: Expected, actual: dict[str, list[tuple]], statuses: dict[s
         got = actual.get(user_id, [])
         if len(got) != len(want):
             out.append(Mismatch(user_id, None, "row count", len(want), len(got)))
-        for i, (w, g) in enumerate(zip(want, got), start=1):
-            if g[0] != i:
-                out.append(Mismatch(user_id, i, "rank", i, g[0], w[0]))
-            for column, wv, gv in zip(OUTPUT_COLUMNS, w, g[1:]):
-                if not _same(wv, gv):
-                    out.append(Mismatch(user_id, i, column, wv, gv, w[0]))
+        out += _compare_ranked(user_id, want, got)
     for user_id, error in expected.failed.items():
         status, got_error = statuses.get(user_id, (None, None))
         if status != "failed":

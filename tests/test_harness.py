@@ -13,7 +13,7 @@ from cgcompile.cli import main
 from cgcompile.harness import Workspace, duckdb_target, scratch_name, verify
 from cgcompile.loader import load_catalog
 from cgcompile.resolve import resolve_catalog
-from cgcompile.verify import Mismatch
+from cgcompile.verify import Expected, Mismatch, compare
 from jobkit import REPO, RULES_DIR, mariadb_target
 
 CATALOG = load_catalog(RULES_DIR)
@@ -111,6 +111,23 @@ def test_mismatch_lines_name_user_card_column_and_both_values():
     m = Mismatch("U1", 3, "flipkart_points", Decimal("1333.33"), Decimal("4000.00"), "flipkart_axis")
     assert str(m) == "U1 flipkart_axis flipkart_points: expected 1333.33, database has 4000.00 (rank 3)"
     assert str(Mismatch("U2", None, "processing_status", "completed", None)) == "U2 - processing_status: expected 'completed', database has NULL"
+    assert str(Mismatch("U3", 10, "rank", 10, None, "flipkart_axis")) == "U3 flipkart_axis rank: expected 10, database has NULL"
+
+
+def test_compare_matches_rows_by_card():
+    def row(card, net, points="0.00"):
+        return (card, card.title(), Decimal(net), Decimal(0), Decimal(0), Decimal(net), Decimal(points), *(Decimal(0),) * 5, "Cashback", Decimal(1))
+
+    want = [row("a", 300, "25.00"), row("b", 200), row("c", 100)]
+    got = [(1, *row("a", 300, "25.01")), (2, *row("c", 100)), (3, *row("d", 50))]
+    found = [str(m) for m in compare(Expected({"U": want}, {}), {"U": got}, {"U": ("completed", None)})]
+    assert found == [
+        "U a amazon_points: expected 25.00, database has 25.01 (rank 1)",
+        "U b rank: expected 2, database has NULL",
+        "U c rank: expected 3, database has 2",
+        "U d rank: expected NULL, database has 3",
+    ]
+    assert compare(Expected({"U": want}, {}), {"U": [(i, *r) for i, r in enumerate(want, 1)]}, {"U": ("completed", None)}) == []
 
 
 def test_workspace_never_writes_into_the_source_project(tmp_path):
