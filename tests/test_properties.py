@@ -13,6 +13,7 @@ evaluate.rank.
 """
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -248,7 +249,11 @@ def users(draw):
     return out
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# CG_PROPERTY_EXAMPLES=500 searches harder on demand; CI keeps the suite quick.
+EXAMPLES = int(os.environ.get("CG_PROPERTY_EXAMPLES", "60"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(st.sampled_from(["c_one", "c_two", "c_three"]), min_size=1, max_size=3, unique=True).flatmap(
     lambda ids: st.tuples(*(cards(i) for i in ids))), users())
 def test_compiled_sql_equals_the_evaluator(generated, people):
