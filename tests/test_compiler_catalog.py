@@ -6,7 +6,6 @@ MariaDB tests run it against the reference evaluator.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import random
 from decimal import Decimal
@@ -190,9 +189,21 @@ def test_long_card_ids_get_short_model_names():
     assert models.card_model("flipkart_axis") == "card_savings__flipkart_axis"
 
 
-def test_redemption_option_with_condition_picks_the_best_applying():
-    c = dataclasses.replace(CARDS[1])
-    (rc,) = [r for r in resolve_catalog(catalog(c))]
-    assert rc.redemption.method == "Flights"
-    params = compile_catalog(catalog(c), settings_for(catalog(c), RULES_DIR, None, {}))["models/generated/int_card_params.sql"]
-    assert "CAST(0.5 AS DECIMAL(5, 4)) AS redemption_rate" in params
+def test_redemption_rate_is_the_best_option_that_applies():
+    c = card(
+        "conditional_redemption",
+        reward="points",
+        redemption_options=[
+            {"method": "Vouchers", "rupees_per_point": 0.25},
+            {"method": "Prime flights", "rupees_per_point": 0.75, "when": {"amazon_prime": True}},
+        ],
+        rules=[{"kind": "flat", "categories": "rest", "rate": {"points": 1, "per": 100}}],
+    )
+    cat = catalog(c)
+    for prime, method, rate in ((True, "Prime flights", "0.75"), (False, "Vouchers", "0.25")):
+        files = compile_catalog(cat, settings_for(cat, RULES_DIR, None, {"amazon_prime": prime}))
+        params = files["models/generated/int_card_params.sql"]
+        assert "CAST('" + method + "' AS CHAR(50)) AS redemption_method" in params
+        assert "CAST(" + rate + " AS DECIMAL(5, 4)) AS redemption_rate" in params
+        savings = files["models/generated/cards/card_savings__conditional_redemption.sql"]
+        assert "AS DECIMAL(18, 2)) * " + rate + ",\n" in savings  # total units × the chosen rate

@@ -1,9 +1,10 @@
-"""The generated dbt models as sqlglot SELECTs (dialect-neutral trees).
+"""The generated dbt models as sqlglot SELECTs, one tree per dialect where the
+arithmetic differs (see emit.monthly_units).
 
 Savings are one ephemeral model per card valid on the as-of date,
 card_savings__<id>, each reading the users model through these CTEs:
 
-  spend   the six categories and their total T
+  spend   the six categories, their total T and any tiered line positions
   units   monthly units per earn part (rounded) and the extra benefits
   yearly  yearly units per category after caps
   final   the output figures
@@ -20,7 +21,6 @@ ceiling).  int_card_params is one literal row per card.
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 
 from sqlglot import exp
 
