@@ -105,7 +105,21 @@ def _units_select(rc: ResolvedCard, dialect: str) -> exp.Select:
     if x.value_scale(extra) > 2:
         extra = x.round2(extra)
     cols.append(x.alias(x.cast_output(extra), "total_extra_benefits"))
-    return exp.select(*cols).from_(SPEND_CTE)
+    query = exp.select(*cols).from_(SPEND_CTE)
+    if dialect == "mysql" and _reuses_parts(rc):
+        # MariaDB/MySQL merge a CTE into its reader by substituting expressions, so
+        # a part read by several pool members' cumulative sums would be recomputed
+        # each time (4x slower on tiered pools).  A LIMIT keeps the CTE from being
+        # merged: it is computed once per user.  The number is MySQL's "all rows".
+        query = query.limit(ALL_ROWS)
+    return query
+
+
+ALL_ROWS = 18446744073709551615
+
+
+def _reuses_parts(rc: ResolvedCard) -> bool:
+    return any(len(p.members) > 1 for p in rc.pools) or any(p.rule.kind == "tiered" for p in rc.earn)
 
 
 def _capped_yearly(rc: ResolvedCard, i: int) -> exp.Expression:

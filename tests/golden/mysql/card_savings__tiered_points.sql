@@ -52,6 +52,7 @@ WITH users AS (
       ELSE 0
     END + 666.5 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
+  LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
     user_id,

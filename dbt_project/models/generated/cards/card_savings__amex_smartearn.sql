@@ -106,6 +106,7 @@ WITH users AS (
     CAST(ROUND(myntra * 0.08, 2) AS DECIMAL(18, 2)) AS part_9,
     CAST(CASE WHEN total_spend * 3 >= 10000 THEN 500 ELSE 0 END + CASE WHEN total_spend * 12 >= 40000 THEN 495 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
+  LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
     user_id,

@@ -131,6 +131,7 @@ WITH users AS (
     CAST(ROUND(other_online * 0.12, 2) AS DECIMAL(18, 2)) AS part_12,
     CAST(CASE WHEN total_spend >= 25000 THEN 2500 ELSE 0 END + CASE WHEN total_spend * 12 >= 500000 THEN 5000 ELSE 0 END + CASE WHEN total_spend * 12 >= 250000 THEN 2499 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
+  LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
     user_id,

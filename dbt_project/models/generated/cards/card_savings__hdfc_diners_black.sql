@@ -136,6 +136,7 @@ WITH users AS (
     CAST(ROUND(other_online * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_6,
     CAST(CASE WHEN total_spend >= 80000 THEN 12000 ELSE 0 END + CASE WHEN total_spend * 3 >= 400000 THEN 40000 ELSE 0 END + CASE WHEN total_spend * 12 >= 500000 THEN 10000 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
+  LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
     user_id,

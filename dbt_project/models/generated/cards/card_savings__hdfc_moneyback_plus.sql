@@ -128,6 +128,7 @@ WITH users AS (
     CAST(ROUND(grocery * 0.1333333333, 2) AS DECIMAL(18, 2)) AS part_8,
     CAST(CASE WHEN total_spend * 3 >= 50000 THEN 2000 ELSE 0 END + CASE WHEN total_spend * 12 >= 50000 THEN 500 ELSE 0 END + CASE WHEN total_spend * 90 >= 600000 THEN 500 ELSE 0 END + 125 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
+  LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
     user_id,

@@ -198,6 +198,7 @@ WITH users AS (
     ) AS DECIMAL(18, 2)) AS part_6,
     CAST(CASE WHEN total_spend * 12 >= 250000 THEN 1400 ELSE 0 END + CASE WHEN total_spend * 12 >= 50000 THEN 499 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
+  LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
     user_id,

@@ -116,6 +116,7 @@ WITH users AS (
     CAST(ROUND(other_online * 0.02, 2) AS DECIMAL(18, 2)) AS part_6,
     CAST(CASE WHEN total_spend * 12 >= 120000 THEN 499 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
+  LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
     user_id,
