@@ -176,11 +176,11 @@ def _figures_select(rc: ResolvedCard, yearly_cte: str) -> exp.Select:
             continue
         points = x.twelfth_round2(x.col(yearly_column(cat)), scale) if cat in earning else x.number(0)
         cols.append(x.alias(x.cast_output(points), cat + "_points"))
+    rate = rc.redemption.rupees_per_point
     total_units = x.add(*(x.col(yearly_column(c)) for c in earning))
-    if len(earning) > 1:
+    if len(earning) > 1 and rate != 1:
         # the sum is typed wider than its values need; narrow it to stay in 64 bits on DuckDB
         total_units = x.cast_decimal(total_units, x.YEARLY_PRECISION, scale)
-    rate = rc.redemption.rupees_per_point
     savings = x.mul(total_units, x.number(rate))
     if scale + x.scale_of(rate) > 2:
         savings = x.round2(savings)

@@ -60,7 +60,7 @@ WITH users AS (
     CAST(0 AS DECIMAL(12, 2)) AS ajio_points,
     grocery_points,
     CAST(0 AS DECIMAL(12, 2)) AS other_online_points,
-    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + grocery_yearly AS DECIMAL(18, 2)) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    CAST(amazon_yearly + flipkart_yearly + myntra_yearly + grocery_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )

@@ -56,7 +56,7 @@ WITH users AS (
     ajio_points,
     grocery_points,
     other_online_points,
-    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )
@@ -119,7 +119,7 @@ WITH users AS (
     ajio_points,
     grocery_points,
     other_online_points,
-    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
 )
