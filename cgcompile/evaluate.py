@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcont
 
 from . import explain
 from .errors import CgError
-from .model import CATEGORIES, CONFIRMED_COLUMN, PERIOD_MONTHS, SPEND_COLUMNS, Catalog, Rule, Tier
+from .model import CATEGORIES, CONFIRMED_COLUMN, MAX_MONTHLY_SPEND, PERIOD_MONTHS, SPEND_COLUMNS, Catalog, Rule, Tier
 from .resolve import EarnPart, ResolvedCard, resolve_catalog
 
 # Ample precision: spend × a 10-place rate × 12 never comes near 60 digits, so
@@ -76,7 +76,10 @@ def user_spend(amazon=None, flipkart=None, myntra=None, ajio=None, grocery=None,
     named = {c: _amount(SPEND_COLUMNS[c], given[c]) for c in NAMED}
     total_confirmed = _amount(CONFIRMED_COLUMN, confirmed)
     other = round2(max(total_confirmed - sum(named.values(), ZERO), ZERO))
-    return UserSpend(**named, other_online=other, confirmed=total_confirmed)
+    spend = UserSpend(**named, other_online=other, confirmed=total_confirmed)
+    if spend.total > MAX_MONTHLY_SPEND:
+        raise InvalidSpend(f"total monthly spend {spend.total} is above {MAX_MONTHLY_SPEND}")
+    return spend
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,12 @@ SPEND_COLUMNS: dict[str, str] = {
 CONFIRMED_COLUMN = "avg_confirmed_gmv"
 
 PERIOD_MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
+
+# The PRD's outputs are DECIMAL(12,2) (below ₹1,000 crore).  The catalog's
+# richest card pays under ₹1 a year per rupee of monthly spend, so a user
+# spending more than ₹100 crore a month in all is rejected as bad data (the
+# user fails, with this reason) rather than overflowing and failing the batch.
+MAX_MONTHLY_SPEND = Decimal("1000000000.00")
 REWARD_KINDS = ("cashback", "points")
 UNITS = ("rupees", "points")
 CAP_SCOPES = ("pooled", "each")

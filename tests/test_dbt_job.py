@@ -22,6 +22,8 @@ EDGE_USERS = [
     ("UNDER", 40000, 20000, 5000, 0, 8000, 10000),
 ]
 BAD_USER = ("NEGATIVE", 1000, -5, 0, 0, 0, 2000)
+# Beyond what the PRD's DECIMAL(12,2) outputs can hold: this user fails, the batch does not.
+ABSURD_USER = ("ABSURD", 600000000, 500000000, 0, 0, 0, 0)
 
 
 @pytest.fixture(params=TARGETS)
@@ -29,7 +31,7 @@ def job(request, tmp_path) -> Job:
     params = request.getfixturevalue("mariadb_schema") if request.param == "mariadb" else None
     job = Job(tmp_path, request.param, params)
     job.create_source()
-    job.load(list(generate_users(120, seed=7)) + EDGE_USERS + [BAD_USER])
+    job.load(list(generate_users(120, seed=7)) + EDGE_USERS + [BAD_USER, ABSURD_USER])
     return job
 
 
@@ -48,7 +50,8 @@ def test_first_run_ranks_everyone_and_fails_the_bad_user(job):
     assert_clean(job)
     statuses = job.statuses()
     assert statuses["NEGATIVE"] == ("failed", "avg_flipkart_gmv is negative (-5.00)")
-    assert all(s == ("completed", None) for u, s in statuses.items() if u != "NEGATIVE")
+    assert statuses["ABSURD"] == ("failed", "total monthly spend 1100000000.00 is above 1000000000.00")
+    assert all(s == ("completed", None) for u, s in statuses.items() if u not in ("NEGATIVE", "ABSURD"))
     assert job.query("SELECT COUNT(*) FROM card_recommendations WHERE user_id = 'NEGATIVE'") == [(0,)]
 
 

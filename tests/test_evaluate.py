@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from decimal import Decimal
 
 import pytest
 from builders import card, catalog, spend
 
 from cgcompile.evaluate import CardResult, InvalidSpend, compute, evaluate, rank, user_spend
-from cgcompile.model import CATEGORIES
+from cgcompile.model import CATEGORIES, MAX_MONTHLY_SPEND
 from cgcompile.resolve import resolve_catalog
 
 CASHBACK_5 = [{"kind": "flat", "categories": "rest", "rate": {"percent": 5}}]
@@ -346,3 +347,14 @@ def test_evaluate_is_deterministic():
     (r,) = resolve_catalog(catalog(c))
     s = spend(amazon=1234)
     assert evaluate(r, s) == evaluate(r, s)
+
+
+def test_spend_beyond_what_the_outputs_hold_is_rejected():
+    assert user_spend(amazon="999999999.99", confirmed="1000000000.00").total == Decimal("1000000000.00")
+    with pytest.raises(InvalidSpend, match=r"^total monthly spend 1100000000.00 is above 1000000000.00$"):
+        user_spend(amazon="600000000", flipkart="500000000")
+
+
+def test_staging_sql_uses_the_same_spend_bound():
+    sql = (Path(__file__).resolve().parents[1] / "dbt_project/models/staging/stg_user_spending.sql").read_text()
+    assert sql.count(f"> {MAX_MONTHLY_SPEND}") == 1 and sql.count(f"is above {MAX_MONTHLY_SPEND}") == 1
