@@ -14,6 +14,7 @@ evaluate.rank.
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,7 +40,7 @@ NAMED = CATEGORIES[:-1]
 class Rendered:
     """One model: its SQL for DuckDB, its materialization and the models it refs."""
 
-    def __init__(self, text: str, default: str, ephemeral: set[str]):
+    def __init__(self, text: str, default: str, ephemeral: set[str], kind: str = "duckdb"):
         self.materialized = default
         self.refs: list[str] = []
 
@@ -54,8 +55,8 @@ class Rendered:
         context = {
             "config": config,
             "ref": ref,
-            "target": {"type": "duckdb"},
-            "adapter": {"quote": lambda s: '"' + s + '"'},
+            "target": {"type": kind},
+            "adapter": {"quote": (lambda s: '"' + s + '"') if kind == "duckdb" else (lambda s: "`" + s + "`")},
             "cg_now": lambda: "current_timestamp",
             "cg_batch_id": lambda: "batch",
             "rules_version": lambda: "rules",
@@ -63,12 +64,15 @@ class Rendered:
         self.sql = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(text).render(**context)
 
 
-def render_models(files: dict[str, str]) -> dict[str, Rendered]:
+def render_models(files: dict[str, str], kind: str = "duckdb") -> dict[str, Rendered]:
     models = {Path(p).stem: t for p, t in files.items() if p.startswith("models/") and p.endswith(".sql")}
     # First pass learns the materializations, second renders refs to ephemeral models as CTE names.
-    first = {name: Rendered(text, "table", set()) for name, text in models.items()}
+    first = {name: Rendered(text, "table", set(), kind) for name, text in models.items()}
     ephemeral = {name for name, r in first.items() if r.materialized == "ephemeral"}
-    return {name: Rendered(text, "table", ephemeral) for name, text in models.items()}
+    return {name: Rendered(text, "table", ephemeral, kind) for name, text in models.items()}
+
+
+LEADING_WITH = re.compile(r"\A(?:\s+|--[^\n]*\n)*(with)\b", re.IGNORECASE)
 
 
 def with_ephemerals(sql: str, refs: list[str], models: dict[str, Rendered]) -> str:
@@ -88,29 +92,50 @@ def with_ephemerals(sql: str, refs: list[str], models: dict[str, Rendered]) -> s
     if not order:
         return sql
     ctes = ",\n".join("__dbt__cte__" + n + " AS (\n" + models[n].sql + "\n)" for n in order)
+    # Like dbt: into the model's own WITH (MariaDB does not see outer CTEs from a
+    # derived table's WITH), else around it.
+    opening = LEADING_WITH.match(sql)
+    if opening:
+        return sql[: opening.start(1)] + "WITH " + ctes + ",\n" + sql[opening.end(1):]
     return "WITH " + ctes + "\nSELECT * FROM (\n" + sql + "\n) AS model"
 
 
-def run_compiled(cat, users: list[tuple[str, object]]) -> dict[str, list[tuple]]:
-    """The mart's rows per user (rank order), from the compiled models on DuckDB."""
+def run_compiled(cat, users: list[tuple[str, object]], mariadb=None) -> dict[str, list[tuple]]:
+    """The mart's rows per user (rank order), from the compiled models on DuckDB, or on
+    MariaDB when given its connection parameters (an empty schema of its own)."""
     files = compile_catalog(cat, settings_for(cat, Path("card_rules"), None, {}))
-    models = render_models(files)
-    con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE " + USERS_MODEL + " (user_id VARCHAR(50), "
-        + ", ".join(c + " DECIMAL(12,2) NOT NULL" for c in CATEGORIES) + ")"
-    )
-    con.executemany(
-        "INSERT INTO " + USERS_MODEL + " VALUES (" + ", ".join(["?"] * 7) + ")",
-        [[uid, *(s.of(c) for c in CATEGORIES)] for uid, s in users],
-    )
-    for name, m in models.items():
-        if m.materialized != "ephemeral":
-            con.execute("CREATE TABLE " + name + " AS " + with_ephemerals(m.sql, m.refs, models))
-    mart = Rendered(MART, "table", {n for n, m in models.items() if m.materialized == "ephemeral"})
-    query = with_ephemerals(mart.sql, mart.refs, models)
-    columns = ", ".join(['"rank"', *OUTPUT_COLUMNS])
-    rows = con.execute("SELECT user_id, " + columns + " FROM (" + query + ") AS r ORDER BY user_id, \"rank\"").fetchall()
+    kind = "duckdb" if mariadb is None else "mariadb"
+    models = render_models(files, kind)
+    quote = '"' if kind == "duckdb" else "`"
+    if mariadb is None:
+        con = duckdb.connect()
+        cur, mark = con, "?"
+    else:
+        con = mariadb.connect()
+        cur, mark = con.cursor(), "%s"
+    try:
+        tables = [USERS_MODEL, *(n for n, m in models.items() if m.materialized != "ephemeral")]
+        for name in tables:
+            cur.execute("DROP TABLE IF EXISTS " + name)
+        cur.execute(
+            "CREATE TABLE " + USERS_MODEL + " (user_id VARCHAR(50), "
+            + ", ".join(c + " DECIMAL(12,2) NOT NULL" for c in CATEGORIES) + ")"
+        )
+        cur.executemany(
+            "INSERT INTO " + USERS_MODEL + " VALUES (" + ", ".join([mark] * 7) + ")",
+            [[uid, *(s.of(c) for c in CATEGORIES)] for uid, s in users],
+        )
+        for name, m in models.items():
+            if m.materialized != "ephemeral":
+                cur.execute("CREATE TABLE " + name + " AS " + with_ephemerals(m.sql, m.refs, models))
+        mart = Rendered(MART, "table", {n for n, m in models.items() if m.materialized == "ephemeral"}, kind)
+        query = with_ephemerals(mart.sql, mart.refs, models)
+        rank_column = quote + "rank" + quote
+        columns = ", ".join([rank_column, *OUTPUT_COLUMNS])
+        cur.execute("SELECT user_id, " + columns + " FROM (" + query + ") AS r ORDER BY user_id, " + rank_column)
+        rows = cur.fetchall()
+    finally:
+        con.close()
     out: dict[str, list[tuple]] = {}
     for user_id, rank_, *values in rows:
         assert rank_ == len(out.get(user_id, [])) + 1
@@ -122,8 +147,8 @@ def expected(cat, users) -> dict[str, list[tuple]]:
     return {uid: [tuple(getattr(r, c) for c in OUTPUT_COLUMNS) for _, r in rank(cat, s)] for uid, s in users}
 
 
-def assert_same(cat, users) -> None:
-    want, got = expected(cat, users), run_compiled(cat, users)
+def assert_same(cat, users, mariadb=None) -> None:
+    want, got = expected(cat, users), run_compiled(cat, users, mariadb)
     problems = []
     for uid, rows in want.items():
         have = got.get(uid, [])
@@ -258,6 +283,15 @@ EXAMPLES = int(os.environ.get("CG_PROPERTY_EXAMPLES", "60"))
     lambda ids: st.tuples(*(cards(i) for i in ids))), users())
 def test_compiled_sql_equals_the_evaluator(generated, people):
     assert_same(catalog(*generated), people)
+
+
+@settings(max_examples=max(10, EXAMPLES // 3), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["c_one", "c_two"]), min_size=1, max_size=2, unique=True).flatmap(
+    lambda ids: st.tuples(*(cards(i) for i in ids))), users())
+def test_compiled_sql_equals_the_evaluator_on_mariadb(mariadb_schema, generated, people):
+    """The MySQL rendering of the same models, on a real MariaDB 10.11 (tables reset per example)."""
+    assert_same(catalog(*generated), people, mariadb_schema)
 
 
 # --- fixed examples the generator might take long to find --------------------
