@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import csv
 import re
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -77,6 +79,12 @@ def _in_list(ph: str, n: int) -> str:
     return "(" + ", ".join([ph] * n) + ")"
 
 
+def _copy_duckdb(conn, records: list[tuple], cols: str, path: Path) -> None:
+    with path.open("w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(["\\N" if v is None else v for v in r] for r in records)
+    conn.execute(f"COPY card_recommendations ({cols}) FROM '{path}' (FORMAT CSV, HEADER FALSE, NULLSTR '\\N')")
+
+
 def work(target: db.Target, project: Path, workers: int, fast: bool) -> dict:
     ph = "?" if target.type == "duckdb" else "%s"
     q = '"' if target.type == "duckdb" else "`"
@@ -87,6 +95,7 @@ def work(target: db.Target, project: Path, workers: int, fast: bool) -> dict:
     started = time.perf_counter()
     batch_id = dt.datetime.now().strftime("BATCH_%Y%m%d_%H%M%S")
     users_done = rows_written = 0
+    csv_path = Path(tempfile.mkdtemp(prefix="cgbase-")) / "rows.csv"
     with multiprocessing.Pool(workers, initializer=_init, initargs=(fast,)) as pool:
         while True:
             # 1. fetch a chunk of new users
@@ -114,10 +123,14 @@ def work(target: db.Target, project: Path, workers: int, fast: bool) -> dict:
                     records.append((user_id, rank, name, card_id, *figures, method, rate, now, batch_id, version))
             # 4. batch insert (delete the users' old rows first, as a re-run would)
             cur.execute(f"DELETE FROM card_recommendations WHERE user_id IN {_in_list(ph, len(ids))}", ids)
-            for i in range(0, len(records), ROWS_PER_INSERT):
-                part = records[i : i + ROWS_PER_INSERT]
-                values = ", ".join([_in_list(ph, len(INSERT_COLUMNS))] * len(part))
-                cur.execute(f"INSERT INTO card_recommendations ({cols}) VALUES {values}", [v for r in part for v in r])
+            if target.type == "duckdb":
+                # DuckDB binds large parameter lists slowly; its bulk path is COPY from a file.
+                _copy_duckdb(conn, records, cols, csv_path)
+            else:
+                for i in range(0, len(records), ROWS_PER_INSERT):
+                    part = records[i : i + ROWS_PER_INSERT]
+                    values = ", ".join([_in_list(ph, len(INSERT_COLUMNS))] * len(part))
+                    cur.execute(f"INSERT INTO card_recommendations ({cols}) VALUES {values}", [v for r in part for v in r])
             # 5. mark completed / failed
             done = [i for i, rows, _ in results if rows is not None]
             if done:

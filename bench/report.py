@@ -140,7 +140,7 @@ def write_report(bench) -> Path:
         "## The worker-tier baseline, extrapolated",
         "",
         "The seed's design (PRD 5.2): chunks of new users marked pending, one evaluator call per user in a pool of "
-        f"{args.workers} processes (multiprocessing), rows bulk-inserted in batches of 500, statuses updated, into the same "
+        f"{args.workers} processes (multiprocessing), rows bulk-inserted (MariaDB: multi-row INSERTs of 500 rows; DuckDB: COPY from a CSV file per chunk, its bulk path), statuses updated, into the same "
         "card_recommendations table. Linear extrapolation of the measured rate (it ignores that writes get slower as the table grows,"
         " which favours the baseline).",
         "",
