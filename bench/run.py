@@ -240,7 +240,13 @@ class Bench:
         self.record(Phase(f"weekly update (every {step}th user, not the job)", kind, touched, time.perf_counter() - started))
         with self.memory(kind) as mem:
             seconds, ok, rss, nodes, tail = run_dbt_build(ws)
-        selected = ws.query("SELECT users_selected FROM cg_batch_log ORDER BY started_at DESC LIMIT 1")[0][0]
+        # The users this run processed: they share the newest last_processed_at (the batch's start).
+        selected = ws.query(
+            "SELECT COUNT(*) FROM user_spending_data "
+            "WHERE last_processed_at = (SELECT MAX(last_processed_at) FROM user_spending_data)")[0][0]
+        logged = ws.query("SELECT COUNT(*) FROM cg_batch_log")[0][0]
+        if logged < 2:
+            self.notes.append(f"{kind}: cg_batch_log holds {logged} row(s) after two dbt builds")
         phase = self.record(Phase(f"weekly dbt build (table of {table_users:,})", kind, selected, seconds, ok, rss, mem.peak_mb(), nodes))
         if not ok:
             print(tail)
