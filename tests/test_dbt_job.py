@@ -129,3 +129,16 @@ def test_validation_fails_on_a_corrupted_row(job):
     assert not result.success
     failed = {r.node.name for r in result.result if r.status == "fail"}
     assert "net_savings_identity" in failed
+
+
+def test_each_run_is_logged(job):
+    job.build()
+    job.update_spend("GEN040", avg_ajio_gmv=4000)
+    job.build()
+    log = job.query(
+        "SELECT users_selected, users_completed, users_failed, run_status FROM cg_batch_log ORDER BY batch_id"
+    )
+    assert [tuple(int(v) if not isinstance(v, str) else v for v in row) for row in log] == [
+        (len(job.users), len(job.users) - 2, 2, "success"),
+        (1, 1, 0, "success"),
+    ]

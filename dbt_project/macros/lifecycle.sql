@@ -90,29 +90,34 @@
 
 
 {% macro cg_log_batch() -%}
-    {#- on-run-end: one row per dbt build in cg_batch_log, for monitoring. -#}
+    {#- on-run-end: one row per dbt build in cg_batch_log, for monitoring.  Run
+        here and committed explicitly: dbt-mysql runs hooks outside autocommit,
+        so a plain hook statement would be rolled back when dbt disconnects. -#}
     {%- if execute and flags.WHICH in ('build', 'run') -%}
         {%- set batch = cg_relation('int_batch') -%}
         {%- set log = cg_relation('cg_batch_log') -%}
         {%- set errors = results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list -%}
         {%- if adapter.get_relation(batch.database, batch.schema, batch.identifier) is not none -%}
-        insert into {{ log }}
-            (batch_id, rules_version, started_at, finished_at,
-             users_selected, users_completed, users_failed, run_status)
-        select
-            '{{ cg_batch_id() }}',
-            '{{ rules_version() }}',
-            coalesce(min(batch_started_at), {{ cg_now() }}),
-            current_timestamp,
-            count(*),
-            coalesce(sum(case when processing_error is null then 1 else 0 end), 0),
-            coalesce(sum(case when processing_error is null then 0 else 1 end), 0),
-            '{{ "error" if errors else "success" }}'
-        from {{ batch }}
-        {%- else -%}
-        select 1 as nothing_to_log
+            {%- set insert -%}
+            insert into {{ log }}
+                (batch_id, rules_version, started_at, finished_at,
+                 users_selected, users_completed, users_failed, run_status)
+            select
+                '{{ cg_batch_id() }}',
+                '{{ rules_version() }}',
+                coalesce(min(batch_started_at), {{ cg_now() }}),
+                {{ cg_now() }},
+                count(*),
+                coalesce(sum(case when processing_error is null then 1 else 0 end), 0),
+                coalesce(sum(case when processing_error is null then 0 else 1 end), 0),
+                '{{ "error" if errors else "success" }}'
+            from {{ batch }}
+            {%- endset -%}
+            {%- do run_query(insert) -%}
+            {%- if target.type in ('mysql', 'mariadb') -%}
+                {%- do run_query('commit') -%}
+            {%- endif -%}
         {%- endif -%}
-    {%- else -%}
-        select 1 as nothing_to_log
     {%- endif -%}
+    select 1 as batch_logged
 {%- endmacro %}
