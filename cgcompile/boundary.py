@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Callable, Iterator
 
 from .evaluate import compute, user_spend
-from .model import CATEGORIES, PERIOD_MONTHS, Catalog
+from .model import CATEGORIES, MAX_MONTHLY_SPEND, PERIOD_MONTHS, Catalog
 from .resolve import ResolvedCard, resolve_catalog
 
 NAMED = CATEGORIES[:-1]
@@ -209,6 +209,7 @@ def rounding_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
 def edge_case_rows() -> list[Row]:
     """The PRD's edge cases (4.1) and the derived-column cases, in datagen.COLUMNS order minus user_id."""
     crore = paise_text(MAX_PAISE)
+    bound = paise_text(ceil_paise(MAX_MONTHLY_SPEND))
     return [
         ("0.00",) * 6,  # zero spend
         (None,) * 6,  # all NULL: counts as 0
@@ -223,6 +224,11 @@ def edge_case_rows() -> list[Row]:
         ("30000.00", "30000.00", "0.00", "0.00", "0.00", "60000.01"),  # other online 0.01
         ("0.01", "0.01", "0.01", "0.01", "0.01", "0.06"),  # one paisa everywhere
         ("1000.00", "-0.01", "0.00", "0.00", "0.00", "1000.00"),  # negative: the user fails
+        # The input bound (model.MAX_MONTHLY_SPEND): at it the user is ranked, 0.01 above it fails.
+        (bound, "0.00", "0.00", "0.00", "0.00", bound),
+        ("0.00", "0.00", "0.00", "0.00", "0.00", bound),
+        (bound, "0.01", "0.00", "0.00", "0.00", paise_text(ceil_paise(MAX_MONTHLY_SPEND) + 1)),
+        ("9999999999.99",) * 6,  # the largest DECIMAL(12,2) everywhere: fails
     ]
 
 

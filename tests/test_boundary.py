@@ -7,6 +7,7 @@ from builders import card, catalog
 
 from cgcompile.boundary import MAX_PAISE, boundary_users, half_paisa_spends, near_half_spends
 from cgcompile.evaluate import InvalidSpend, compute, user_spend
+from cgcompile.model import CATEGORIES, MAX_MONTHLY_SPEND
 from cgcompile.resolve import resolve_catalog
 from jobkit import RULES_DIR
 from cgcompile.loader import load_catalog
@@ -72,15 +73,21 @@ def test_real_catalog_users_are_unique_numbered_and_in_range():
     assert users == boundary_users(load_catalog(RULES_DIR))
     assert [u[0] for u in users] == ["BND" + str(i).zfill(6) for i in range(1, len(users) + 1)]
     assert len({u[1:] for u in users}) == len(users) > 300
-    failed = 0
+    failed = []
     for u in users:
         try:
             s = user_spend(*u[1:])
-        except InvalidSpend:
-            failed += 1
+        except InvalidSpend as e:
+            failed.append(str(e))
             continue
-        assert all(s.of(c) * 100 <= MAX_PAISE for c in ("amazon", "flipkart", "myntra", "ajio", "grocery", "other_online"))
-    assert failed == 1  # the one negative user
+        # Everything but the two users at the input bound stays within ₹1 crore a category.
+        assert s.total <= MAX_MONTHLY_SPEND
+        assert s.total == MAX_MONTHLY_SPEND or all(s.of(c) * 100 <= MAX_PAISE for c in CATEGORIES)
+    assert failed == [
+        "avg_flipkart_gmv is negative (-0.01)",
+        "total monthly spend 1000000000.01 is above 1000000000.00",
+        "total monthly spend 49999999999.95 is above 1000000000.00",
+    ]
     assert (None,) * 6 in {u[1:] for u in users}
 
 

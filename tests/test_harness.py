@@ -13,11 +13,12 @@ from cgcompile.cli import main
 from cgcompile.harness import Workspace, duckdb_target, scratch_name, verify
 from cgcompile.loader import load_catalog
 from cgcompile.resolve import resolve_catalog
-from cgcompile.verify import Expected, Mismatch, compare
+from cgcompile.verify import Expected, Mismatch, compare, expected_rows
 from jobkit import REPO, RULES_DIR, mariadb_target
 
 CATALOG = load_catalog(RULES_DIR)
-BOUNDARY = len(boundary_users(CATALOG))
+BOUNDARY = boundary_users(CATALOG)
+REJECTED = expected_rows(CATALOG, BOUNDARY).failed  # negative spend, above the input bound
 CI_USERS = 2000
 
 
@@ -26,10 +27,10 @@ def assert_clean(report) -> None:
     assert [c.name for c in report.checks if c.bad_rows] == []
     assert report.mismatches == (), "\n".join(str(m) for m in report.mismatches[:20])
     assert report.ok
-    # Every user but the one negative boundary user is ranked, 10 cards each.
-    assert report.users == CI_USERS + BOUNDARY
-    assert report.statuses == {"completed": report.users - 1, "failed": 1}
-    assert report.rows_compared == 10 * (report.users - 1)
+    # Every user but the boundary users with bad data is ranked, 10 cards each.
+    assert report.users == CI_USERS + len(BOUNDARY)
+    assert report.statuses == {"completed": report.users - len(REJECTED), "failed": len(REJECTED)}
+    assert report.rows_compared == 10 * (report.users - len(REJECTED))
 
 
 def test_duckdb_gives_exactly_the_evaluators_rows():

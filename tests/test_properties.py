@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,10 +38,17 @@ NAMED = CATEGORIES[:-1]
 # --- rendering the dbt models the way dbt would, for DuckDB -----------------
 
 
+@dataclass(frozen=True)
+class QueryResult:
+    """What a model's run_query() sees: the rows."""
+
+    rows: list
+
+
 class Rendered:
     """One model: its SQL for DuckDB, its materialization and the models it refs."""
 
-    def __init__(self, text: str, default: str, ephemeral: set[str], kind: str = "duckdb"):
+    def __init__(self, text: str, default: str, ephemeral: set[str], kind: str = "duckdb", run_query=None):
         self.materialized = default
         self.refs: list[str] = []
 
@@ -60,6 +68,8 @@ class Rendered:
             "cg_now": lambda: "current_timestamp",
             "cg_batch_id": lambda: "batch",
             "rules_version": lambda: "rules",
+            "execute": run_query is not None,  # dbt's execution phase: run_query reads the database
+            "run_query": run_query,
         }
         self.sql = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(text).render(**context)
 
@@ -128,7 +138,11 @@ def run_compiled(cat, users: list[tuple[str, object]], mariadb=None) -> dict[str
         for name, m in models.items():
             if m.materialized != "ephemeral":
                 cur.execute("CREATE TABLE " + name + " AS " + with_ephemerals(m.sql, m.refs, models))
-        mart = Rendered(MART, "table", {n for n, m in models.items() if m.materialized == "ephemeral"}, kind)
+        def run_query(sql):
+            cur.execute(sql)
+            return QueryResult(cur.fetchall())
+
+        mart = Rendered(MART, "table", {n for n, m in models.items() if m.materialized == "ephemeral"}, kind, run_query)
         query = with_ephemerals(mart.sql, mart.refs, models)
         rank_column = quote + "rank" + quote
         columns = ", ".join([rank_column, *OUTPUT_COLUMNS])
