@@ -27,6 +27,10 @@ def _baseline(bench, kind: str, fast: bool = True):
     return None
 
 
+def _ratio(r: float) -> str:
+    return f"{r:,.1f}×" if r < 10 else f"{r:,.0f}×"
+
+
 def _fmt_s(s: float) -> str:
     return f"{s:,.1f} s" if s < 600 else f"{s:,.0f} s ({s / 60:,.1f} min)"
 
@@ -40,7 +44,7 @@ def _phase_rows(bench) -> list[str]:
             parts = []
             for fast in (True, False):
                 b = _baseline(bench, p.target, fast)
-                parts.append(f"{p.users_per_minute / b.users_per_minute:,.0f}×" if b and b.users_per_minute else "–")
+                parts.append(_ratio(p.users_per_minute / b.users_per_minute) if b and b.users_per_minute else "–")
             ratio = " / ".join(parts)
         out.append(
             f"| {p.target} | {p.name}{'' if p.ok else ' **FAILED**'} | {p.users:,} | {_fmt_s(p.seconds)} | {p.users_per_minute:,.0f} | {ratio} | "
