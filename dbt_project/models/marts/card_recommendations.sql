@@ -20,13 +20,12 @@
     writes the joined rows to a temporary table before sorting: with 10K users
     the ranking step took 30 s that way and 12 s with the CASE, same rows
     (README, Performance).  Names and redemption columns join on the top 10
-    only.  DuckDB keeps the plain join before the window (a hash join). -#}
+    only; on DuckDB too, where the fee comes from a hash join, so the window's
+    rows carry no text columns. -#}
 {%- set fee_rows = [] -%}
 {%- if execute and target.type != 'duckdb' -%}
     {%- set fee_rows = run_query('select card_id, joining_fees from ' ~ ref('int_card_params')).rows -%}
 {%- endif %}
-
-{% if target.type == 'duckdb' %}
 
 with savings as (
 
@@ -40,14 +39,13 @@ cards as (
 
 ),
 
+{% if target.type == 'duckdb' -%}
 scored as (
 
     select
         savings.user_id,
         savings.card_id,
-        cards.card_name,
         savings.total_savings_yearly,
-        cards.joining_fees,
         savings.total_extra_benefits,
         cast(savings.total_savings_yearly - cards.joining_fees + savings.total_extra_benefits
             as decimal(12, 2)) as net_savings,
@@ -56,69 +54,13 @@ scored as (
         savings.myntra_points,
         savings.ajio_points,
         savings.grocery_points,
-        savings.other_online_points,
-        cards.redemption_method,
-        cards.redemption_rate
+        savings.other_online_points
     from savings
     inner join cards on cards.card_id = savings.card_id
 
 ),
 
-ranked as (
-
-    select
-        scored.*,
-        row_number() over (
-            partition by user_id
-            order by net_savings desc, card_id
-        ) as card_rank
-    from scored
-
-),
-
-final as (
-
-    select
-        user_id,
-        card_rank as {{ adapter.quote('rank') }},
-        card_name,
-        card_id,
-        total_savings_yearly,
-        joining_fees,
-        total_extra_benefits,
-        net_savings,
-        amazon_points,
-        flipkart_points,
-        myntra_points,
-        ajio_points,
-        grocery_points,
-        other_online_points,
-        redemption_method,
-        redemption_rate,
-        {{ cg_now() }} as processed_at,
-        '{{ cg_batch_id() }}' as batch_id,
-        '{{ rules_version() }}' as rules_version
-    from ranked
-    where card_rank <= 10
-
-)
-
-select * from final
-
-{% else %}
-
-with savings as (
-
-    select * from {{ ref('int_card_savings') }}
-
-),
-
-cards as (
-
-    select * from {{ ref('int_card_params') }}
-
-),
-
+{%- else -%}
 scored as (
 
     select
@@ -144,6 +86,8 @@ scored as (
     from savings
 
 ),
+
+{%- endif %}
 
 ranked as (
 
@@ -186,5 +130,3 @@ final as (
 )
 
 select * from final
-
-{% endif %}
