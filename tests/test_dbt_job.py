@@ -142,3 +142,14 @@ def test_each_run_is_logged(job):
         (len(job.users), len(job.users) - 2, 2, "success"),
         (1, 1, 0, "success"),
     ]
+
+
+def test_full_refresh_reprocesses_everyone_and_keeps_the_table(job):
+    job.build()
+    before, _ = job.snapshot()
+    job.build("--full-refresh")
+    after, _ = job.snapshot()
+    assert {r[5] for r in after} != {before[0][5]} and len({r[5] for r in after}) == 1  # one new batch
+    assert sorted(r[1:5] for r in after) == sorted(r[1:5] for r in before)  # same users, ranks, cards, figures
+    assert min(r[0] for r in after) > max(r[0] for r in before)  # the PRD table kept its id sequence
+    assert_clean(job)
