@@ -118,7 +118,9 @@ def compiled(as_of=None, **assume) -> dict[str, str]:
 def sample_users(n: int = 400, seed: int = 20261123) -> list[tuple[str, dict]]:
     """Spend rows that hit every threshold, band edge and cap from both sides."""
     rng = random.Random(seed)
-    edges = [0, 0.01, 1, 99.99, 9999999.99, 10000000, 9999999999.99, 1000, 4999.99, 5000, 5000.01, 6666.67, 8000, 10000, 15000, 20000, 30000, 33333.33, 35000, 40000, 40000.01, 75000, 250000, 1234567.89]
+    # Largest per category: six of them stay within model.MAX_MONTHLY_SPEND, the
+    # most a user may spend and still be ranked (and past the 64-bit fast path).
+    edges = [0, 0.01, 1, 99.99, 9999999.99, 10000000, 100000000, 166666666.66, 1000, 4999.99, 5000, 5000.01, 6666.67, 8000, 10000, 15000, 20000, 30000, 33333.33, 35000, 40000, 40000.01, 75000, 250000, 1234567.89]
     cats = ("amazon", "flipkart", "myntra", "ajio", "grocery", "other_online")
     users = [("u_zero", {c: Decimal(0) for c in cats})]
     users.append(("u_docs_1", {**{c: Decimal(0) for c in cats}, "flipkart": Decimal(30000)}))
