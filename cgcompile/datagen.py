@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Iterator
 
 # The PRD's three sample users (3.1), always first in a demo dataset.
@@ -88,8 +87,3 @@ def generate_users(count: int, seed: int = 42, prefix: str = "GEN") -> Iterator[
             _amount(rng, segment.grocery),
             _amount(rng, segment.confirmed),
         )
-
-
-def as_decimals(row: tuple[str, ...]) -> dict[str, Decimal | str]:
-    """A generated row as the evaluator's input mapping."""
-    return {"user_id": row[0], **{c: Decimal(v) for c, v in zip(COLUMNS[1:], row[1:])}}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,9 +193,3 @@ def _load_batch(conn, target: Target, batch, columns, path: Path) -> int:
         conn.commit()
         cur.close()
     return len(batch)
-
-
-def dbt_executable() -> str:
-    """The dbt next to this interpreter (the project's venv)."""
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"

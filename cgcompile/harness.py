@@ -26,12 +26,13 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-from . import compiler, db
+from . import compiler, db, run
 from .boundary import boundary_users
 from .checks import CheckResult, run_checks
 from .datagen import COLUMNS, generate_users
 from .errors import CgError
 from .model import Catalog
+from .run import BuildOutcome, ensure_profiles
 from .verify import OUTPUT_COLUMNS, Mismatch, actual_rows, compare, expected_rows
 
 SKIP = shutil.ignore_patterns("target", "logs", "*.duckdb", "*.duckdb.wal", "profiles.yml", "dbt_packages")
@@ -60,13 +61,6 @@ def _profile_output(target: db.Target) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class BuildResult:
-    success: bool
-    seconds: float
-    failures: tuple[str, ...]  # "node: message" for every node that errored or failed
-
-
 class Workspace:
     """A copy of `source_project` whose profile points at `target` only."""
 
@@ -83,17 +77,8 @@ class Workspace:
     def dbt(self, *args: str):
         return db.run_dbt(list(args), self.project)
 
-    def build(self, *args: str, quiet: bool = False) -> BuildResult:
-        started = time.perf_counter()
-        result = self.dbt(*(["--quiet"] if quiet else []), "build", *args)
-        seconds = time.perf_counter() - started
-        failures = []
-        for r in result.result or ():
-            if str(r.status).lower() not in ("pass", "success", "skipped"):
-                failures.append(f"{r.node.name}: {r.status}: {r.message}")
-        if not result.success and not failures:
-            failures.append(f"dbt build: {result.exception or 'failed'}")
-        return BuildResult(bool(result.success), seconds, tuple(failures))
+    def build(self, *args: str, quiet: bool = False) -> BuildOutcome:
+        return run.build(None, self.project, list(args), quiet)
 
     def compile_rules(self, catalog: Catalog, rules_dir: Path, as_of: dt.date | None = None, assumptions: dict[str, bool] | None = None) -> dict[str, str]:
         """Compile the rules into this copy with the compiler's Python API (what `cgcompile rules` writes)."""
@@ -103,9 +88,7 @@ class Workspace:
         return files
 
     def create_source(self) -> None:
-        result = self.dbt("--quiet", "run-operation", "cg_create_source_table")
-        if not result.success:
-            raise HarnessError(f"could not create user_spending_data: {result.exception or 'see the dbt log'}")
+        run.create_source_table(None, self.project)
 
     # --- data ----------------------------------------------------------------
     def load(self, rows: Iterable[tuple]) -> int:
@@ -206,7 +189,7 @@ class Report:
     values_compared: int
     statuses: dict[str, int]
     checks: tuple[CheckResult, ...]
-    build: BuildResult
+    build: BuildOutcome
     mismatches: tuple[Mismatch, ...]
     seconds: dict[str, float]  # step -> seconds
     stale: tuple[str, ...] = ()  # generated files of the source project that differ from the rules
@@ -323,8 +306,6 @@ def run_verify(target_name: str, users: int, seed: int, boundary: bool, rules_di
     if target_name == "duckdb":
         target = duckdb_target(Path("verify.duckdb"))
     else:
-        from .run import ensure_profiles
-
         target = db.read_target(ensure_profiles(project_dir), target_name)
         if target.type not in ("mariadb", "mysql"):
             raise CgError(f"dbt target '{target_name}' has type {target.type}, not {target_name}")

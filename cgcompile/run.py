@@ -54,7 +54,7 @@ def ensure_profiles(project_dir: Path = db.PROJECT_DIR) -> Path:
 def create_source_table(target_name: str | None, project_dir: Path = db.PROJECT_DIR) -> None:
     result = db.run_dbt(["--quiet", "run-operation", "cg_create_source_table"], project_dir, target=target_name)
     if not result.success:
-        raise CgError(f"could not create user_spending_data: {result.exception or 'see the dbt log above'}")
+        raise CgError(f"could not create user_spending_data in {project_dir}: {result.exception or 'see the dbt log above'}")
 
 
 def load_generated(target: db.Target, count: int, seed: int, prefix: str = "GEN", project_dir: Path = db.PROJECT_DIR) -> int:
@@ -68,18 +68,30 @@ class BuildOutcome:
     success: bool
     seconds: float
     passed: int
-    failed: int
+    failures: tuple[str, ...]  # "node: status: message" for every node that errored or failed
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
 
 
-def build(target_name: str | None, project_dir: Path = db.PROJECT_DIR, extra: list[str] | None = None) -> BuildOutcome:
+def build(
+    target_name: str | None, project_dir: Path = db.PROJECT_DIR, extra: list[str] | None = None, quiet: bool = False
+) -> BuildOutcome:
     """`dbt build`: select, rank, write and validate."""
     started = time.perf_counter()
-    result = db.run_dbt(["build", *(extra or [])], project_dir, target=target_name)
+    result = db.run_dbt([*(["--quiet"] if quiet else []), "build", *(extra or [])], project_dir, target=target_name)
     seconds = time.perf_counter() - started
-    results = list(result.result or []) if result.result is not None else []
-    failed = sum(1 for r in results if str(getattr(r, "status", "")).lower() in ("error", "fail", "runtime error"))
-    passed = sum(1 for r in results if str(getattr(r, "status", "")).lower() in ("pass", "success"))
-    return BuildOutcome(success=bool(result.success), seconds=seconds, passed=passed, failed=failed)
+    passed, failures = 0, []
+    for r in result.result or ():
+        status = str(r.status).lower()
+        if status in ("pass", "success"):
+            passed += 1
+        elif status != "skipped":
+            failures.append(f"{r.node.name}: {r.status}: {r.message}")
+    if not result.success and not failures:
+        failures.append(f"dbt build: {result.exception or 'failed'}")
+    return BuildOutcome(bool(result.success), seconds, passed, tuple(failures))
 
 
 def summary(target: db.Target, project_dir: Path = db.PROJECT_DIR) -> str:
