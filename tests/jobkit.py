@@ -54,8 +54,18 @@ class Job(Workspace):
         super().compile_rules(load_catalog(self.rules_dir), self.rules_dir, None, self.assumptions)
 
     def load(self, rows: list[tuple]) -> None:
-        """rows in datagen.COLUMNS order; None is NULL."""
+        """rows in datagen.COLUMNS order; None is NULL.
+
+        The data team loads before the run (the PRD: Sunday night for a Monday
+        run), so updated_at is set a day back.  Loaded in the same second as a
+        batch starts, a row counts as possibly changed after the batch read it
+        (updated_at >= last_processed_at at second resolution) and is
+        processed once more, which would make the scenarios depend on timing.
+        """
         super().load(rows)
+        self.query(
+            "UPDATE user_spending_data SET updated_at = updated_at - INTERVAL 1 DAY WHERE processing_status = 'new'"
+        )
         for r in rows:
             self.users[r[0]] = tuple(r)
 
