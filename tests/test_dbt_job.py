@@ -117,18 +117,44 @@ def test_interrupted_run_is_finished_by_the_next(job):
     assert_clean(job)
 
 
+def rank_column(job: Job) -> str:
+    return '"rank"' if job.target.type == "duckdb" else "`rank`"
+
+
+def corrupt(job: Job, user_id: str, rank: int, assignment: str) -> None:
+    job.execute(f"UPDATE card_recommendations SET {assignment} WHERE user_id = '{user_id}' AND {rank_column(job)} = {rank}")
+
+
+def failed_tests(result) -> dict:
+    return {r.node.name: r.node for r in result.result if r.status == "fail"}
+
+
 def test_validation_fails_on_a_corrupted_row(job):
     job.build()
     assert job.dbt("test").success
-    job.execute(
-        "UPDATE card_recommendations SET net_savings = net_savings + 1 WHERE user_id = 'GEN005' AND "
-        + ('"rank"' if job.target.type == "duckdb" else "`rank`")
-        + " = 3"
-    )
+    corrupt(job, "GEN005", 3, "net_savings = net_savings + 1")
+    corrupt(job, "GEN006", 1, "card_id = NULL")
     result = job.dbt("test")
     assert not result.success
-    failed = {r.node.name for r in result.result if r.status == "fail"}
+    failed = failed_tests(result)
     assert "net_savings_identity" in failed
+    # One test covers every critical column; its rows say which one is NULL.
+    offending = job.execute(failed["critical_columns_not_null"].compiled_code)
+    assert [(row[0], row[2], row[3]) for row in offending] == [("card_id", "GEN006", 1)]
+
+
+def test_validation_looks_at_the_latest_batch_unless_auditing_all(job):
+    job.build()
+    job.update_spend("GEN010", avg_amazon_gmv=180000)
+    job.build()
+    # A row of the first batch, which the last run did not write.
+    corrupt(job, "GEN005", 3, "net_savings = net_savings + 1")
+    assert job.dbt("test").success
+    audit = job.dbt("test", "--vars", "{validate_all: true}")
+    assert "net_savings_identity" in failed_tests(audit)
+    # A row of the latest batch.
+    corrupt(job, "GEN010", 2, "net_savings = net_savings + 1")
+    assert "net_savings_identity" in failed_tests(job.dbt("test"))
 
 
 def test_each_run_is_logged(job):

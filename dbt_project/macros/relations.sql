@@ -17,15 +17,3 @@
     {#- One id per dbt invocation, in the PRD's style: BATCH_20261123_020000. -#}
     {{ return('BATCH_' ~ run_started_at.strftime('%Y%m%d_%H%M%S')) }}
 {%- endmacro %}
-
-{% macro cg_validation_scope(column='batch_id') -%}
-    {#- What the post-run tests look at: the latest batch's rows, which is what
-        the last run wrote (batch ids sort by time), whether the tests run inside
-        `dbt build` or as a separate `dbt test`.  `--vars '{validate_all: true}'`
-        audits the whole table. -#}
-    {%- if var('validate_all', false) -%}
-        1 = 1
-    {%- else -%}
-        {{ column }} = (select max(latest.batch_id) from {{ cg_relation('card_recommendations') }} as latest)
-    {%- endif -%}
-{%- endmacro %}

@@ -19,3 +19,26 @@ select {{ column_name }}
 from {{ model }}
 where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
 {% endtest %}
+
+{#- One scan for many not_null checks (one dbt test node costs more than the
+    check itself): a row per offending record, null_columns naming the
+    column(s) that are NULL in it. -#}
+{% test cg_not_null_columns(model, columns) %}
+with checked as (
+
+    select * from {{ model }}
+
+)
+
+select
+    concat_ws(', '
+    {%- for column in columns %},
+        case when {{ adapter.quote(column) }} is null then '{{ column }}' end
+    {%- endfor %}
+    ) as null_columns,
+    checked.*
+from checked
+where {% for column in columns -%}
+    {{ adapter.quote(column) }} is null{{ ' or ' if not loop.last }}
+{%- endfor %}
+{% endtest %}
