@@ -31,9 +31,10 @@
         a run stopped after committing its rows but before on-run-end logs
         nothing, and a run that processed nobody logs a batch without rows, so
         the log can point past the rows that need checking.  On MariaDB
-        idx_batch_id makes max() a lookup; on DuckDB it is one scan, done once:
-        the value is kept in `graph`, the one dict dbt shares between all
-        nodes of an invocation (and rebuilds for the next). -#}
+        idx_batch_id makes max() a lookup; on DuckDB it is a scan, done once
+        per invocation (or once per thread that asks first): the value is kept
+        in `graph`, the one dict dbt shares between the nodes of an
+        invocation and rebuilds for the next. -#}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
