@@ -3,11 +3,10 @@
     ROW_NUMBER orders explicitly), which lets large CREATE TABLE AS and INSERT
     stream instead of buffering; and the buffer manager is capped at
     `duckdb_memory_limit` (default 3GB; `--vars '{duckdb_memory_limit: 8GB}'`)
-    instead of 80% of RAM.  Measured (bench/results/2026-11-23-vm*.md): the cap
-    does not bound the 2M-user build, which still peaks at 12-17 GB RSS,
-    so most of it is outside the buffer manager (not profiled further);
-    see the README's Performance section.  Nothing to set on MariaDB/MySQL:
-    the server's own configuration governs it. -#}
+    instead of 80% of RAM.  Ranking the batch in chunks (macros/chunks.sql)
+    keeps a 2M-user build within that cap and a few hundred MB over it
+    (README, Performance); in one statement it peaked at 12-17 GB RSS.
+    Nothing to set on MariaDB/MySQL: the server's own configuration governs it. -#}
 
 {% macro cg_engine_settings() -%}
     {{ return(adapter.dispatch('cg_engine_settings', 'cgcompile')()) }}

@@ -1,6 +1,7 @@
 {{ config(materialized='ephemeral') }}
 
--- The batch's users whose data can be ranked; the others are marked failed.
+-- The batch's users whose data can be ranked (the others are marked failed),
+-- one chunk at a time (macros/chunks.sql).
 
 with batch as (
 
@@ -13,6 +14,7 @@ final as (
     select user_id, amazon, flipkart, myntra, ajio, grocery, other_online
     from batch
     where processing_error is null
+        and chunk_no = {{ cg_current_chunk() }}
 
 )
 
