@@ -130,8 +130,7 @@ def write_report(bench) -> Path:
         f"DuckDB {m['duckdb']}, dbt-core {m['dbt-core']}, dbt-duckdb {m['dbt-duckdb']}, dbt-mysql {m['dbt-mysql']}, {m['mariadbd']}.",
         "",
         f"Load average (1/5/15 min) at start: {args.load_start}" + (f"; at the end: {args.load_end}" if finished else "")
-        + ". The machine was shared with other sessions' work (tests, builds) during the run;"
-          " a load above 2 on 2 cores means the figures below include waiting for the CPU.",
+        + f". A load above {m['nproc']} (the cores) means the figures below include waiting for the CPU.",
         "",
         "dbt builds run as subprocesses (`dbt build`: every model and every test); the max RSS is the"
         " subprocess's (wait4 rusage). MariaDB's peak is mariadbd's VmHWM from /proc, reset at the start of the phase."

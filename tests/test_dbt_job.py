@@ -55,6 +55,18 @@ def test_first_run_ranks_everyone_and_fails_the_bad_user(job):
     assert job.query("SELECT COUNT(*) FROM card_recommendations WHERE user_id = 'NEGATIVE'") == [(0,)]
 
 
+def test_small_chunks_give_the_same_rows(job):
+    # 126 users in chunks of 7: 18 INSERTs in one transaction, the failed users
+    # in some chunks, the last chunk short.
+    job.build("--vars", "{cg_chunk_users: 7}")
+    assert_clean(job)
+    chunks = job.query("SELECT COUNT(DISTINCT chunk_no), MAX(chunk_no) FROM int_batch")
+    assert chunks == [(18, 17)]
+    statuses = job.statuses()
+    assert statuses["NEGATIVE"][0] == "failed"
+    assert sum(1 for s, _ in statuses.values() if s == "completed") == 124
+
+
 def test_rerun_with_nothing_changed_changes_nothing(job):
     job.build()
     before = job.snapshot()
