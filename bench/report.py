@@ -127,7 +127,8 @@ def write_report(bench) -> Path:
         f"Command: `{args.command}`" + ("" if finished else "  \n**Partial: the run was still under way when this was written.**"),
         "",
         f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, {m['os']}; Python {m['python']}, "
-        f"DuckDB {m['duckdb']}, dbt-core {m['dbt-core']}, dbt-duckdb {m['dbt-duckdb']}, dbt-mysql {m['dbt-mysql']}, {m['mariadbd']}.",
+        f"DuckDB {m['duckdb']}, dbt-core {m['dbt-core']}, dbt-duckdb {m['dbt-duckdb']}, dbt-mysql {m['dbt-mysql']}, {m['mariadbd']}."
+        + (f" Code: commit {m['commit']}." if m.get("commit") else ""),
         "",
         f"Load average (1/5/15 min) at start: {args.load_start}" + (f"; at the end: {args.load_end}" if finished else "")
         + f". A load above {m['nproc']} (the cores) means the figures below include waiting for the CPU.",

@@ -315,7 +315,15 @@ def machine() -> dict:
         "dbt-duckdb": md.version("dbt-duckdb"),
         "dbt-mysql": md.version("dbt-mysql"),
         "mariadbd": mariadbd,
+        "commit": _commit(),
     }
+
+
+def _commit() -> str:
+    """The code measured: HEAD, marked dirty when the tree has uncommitted changes."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return (head or "unknown") + (" (uncommitted changes)" if dirty else "")
 
 
 def loadavg() -> str:
