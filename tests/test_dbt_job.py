@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from cgcompile.datagen import generate_users
+from cgcompile.harness import Workspace
 from jobkit import Job
 
 TARGETS = ["duckdb", "mariadb"]
@@ -65,6 +66,13 @@ def test_small_chunks_give_the_same_rows(job):
     statuses = job.statuses()
     assert statuses["NEGATIVE"][0] == "failed"
     assert sum(1 for s, _ in statuses.values() if s == "completed") == 124
+
+
+def test_a_chunk_size_below_one_user_is_refused(job):
+    result = Workspace.build(job, "--vars", "{cg_chunk_users: 0}")
+    assert not result.success
+    assert "cg_chunk_users: expected a whole number of users of at least 1, got 0" in "\n".join(result.failures)
+    assert job.query("SELECT DISTINCT processing_status FROM user_spending_data") == [("new",)]
 
 
 def test_rerun_with_nothing_changed_changes_nothing(job):

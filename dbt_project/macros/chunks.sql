@@ -11,7 +11,12 @@
 
 {% macro cg_chunk_users() -%}
     {%- set default = 250000 if target.type == 'duckdb' else 20000 -%}
-    {{ return(var('cg_chunk_users', default) | int) }}
+    {%- set size = var('cg_chunk_users', default) -%}
+    {%- if size is not number or size < 1 or size != size | int -%}
+        {% do exceptions.raise_compiler_error(
+            "var cg_chunk_users: expected a whole number of users of at least 1, got " ~ size) %}
+    {%- endif -%}
+    {{ return(size | int) }}
 {%- endmacro %}
 
 {#- The chunk of the user at position `position` (1, 2, ... in user_id order). -#}
