@@ -1,30 +1,28 @@
 {#
-  The incremental run of a model configured `batch_replace=true`
-  (card_recommendations), on DuckDB and on MariaDB/MySQL.
+  materialized='batch_incremental': an incremental model that replaces the
+  rows of the run's batch (card_recommendations), on DuckDB and on
+  MariaDB/MySQL.
 
   The model's rows are computed chunk by chunk (macros/chunks.sql).  In one
   transaction: delete the rows of the batch's users (cg_batch_keys_sql), insert
-  the new rows, run the model's post-hooks (the status updates), COMMIT.  Readers see the old
-  rows until the commit and the new ones after it; a failure rolls everything
-  back, so nothing is half written.
+  the new rows, run the model's post-hooks (the status updates), COMMIT.
+  Readers see the old rows until the commit and the new ones after it; a
+  failure rolls everything back, so nothing is half written.
 
   Why not dbt's delete+insert: it writes the whole result into a temporary
   table, then copies it into the target.  For a 2M-user backfill that is 20M
   rows written twice, and DuckDB keeps the temporary table in memory
-  (README, Performance).  The unique key is still user_id: the batch's users
-  are exactly the users this model writes.
+  (README, Performance).  The unique key is user_id: the batch's users are
+  exactly the users this model writes.
 
-  The output table must exist: on-run-start creates it with the PRD's DDL
-  (macros/output_tables.sql).  Models without batch_replace keep the
-  adapter's own materialization (DuckDB) or mysql_incremental.sql.
+  A materialization of its own rather than a branch inside `incremental`, so
+  every other incremental model keeps the adapter's own (DuckDB) or
+  mysql_incremental.sql (MariaDB/MySQL).  The output table must exist:
+  on-run-start creates it with the PRD's DDL (macros/output_tables.sql).
 #}
 
-{% materialization incremental, adapter='duckdb' -%}
-  {%- if config.get('batch_replace', false) -%}
-    {{ return(cg_batch_incremental(sql)) }}
-  {%- else -%}
-    {{ return(materialization_incremental_duckdb()) }}
-  {%- endif -%}
+{% materialization batch_incremental, default -%}
+  {{ return(cg_batch_incremental(sql)) }}
 {%- endmaterialization %}
 
 

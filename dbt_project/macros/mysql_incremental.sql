@@ -31,9 +31,6 @@
 
 
 {% macro cgcompile_mysql_incremental(sql) %}
-  {%- if config.get('batch_replace', false) -%}
-    {{ return(cg_batch_incremental(sql)) }}
-  {%- endif -%}
   {%- set keys = cgcompile_unique_key_list(config.get('unique_key')) -%}
   {%- set strategy = config.get('incremental_strategy') or 'delete+insert' -%}
   {%- if strategy != 'delete+insert' -%}

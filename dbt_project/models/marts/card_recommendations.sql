@@ -1,11 +1,7 @@
 {{
     config(
-        materialized='incremental',
+        materialized='batch_incremental',
         unique_key='user_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
-        full_refresh=false,
-        batch_replace=true,
         post_hook="{{ cg_mark_processed() }}",
     )
 }}
