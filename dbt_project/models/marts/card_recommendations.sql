@@ -39,28 +39,6 @@ cards as (
 
 ),
 
-{% if target.type == 'duckdb' -%}
-scored as (
-
-    select
-        savings.user_id,
-        savings.card_id,
-        savings.total_savings_yearly,
-        savings.total_extra_benefits,
-        cast(savings.total_savings_yearly - cards.joining_fees + savings.total_extra_benefits
-            as decimal(12, 2)) as net_savings,
-        savings.amazon_points,
-        savings.flipkart_points,
-        savings.myntra_points,
-        savings.ajio_points,
-        savings.grocery_points,
-        savings.other_online_points
-    from savings
-    inner join cards on cards.card_id = savings.card_id
-
-),
-
-{%- else -%}
 scored as (
 
     select
@@ -69,7 +47,9 @@ scored as (
         savings.total_savings_yearly,
         savings.total_extra_benefits,
         cast(savings.total_savings_yearly
-            - {% if fee_rows | length > 0 -%}
+            - {% if target.type == 'duckdb' -%}
+            cards.joining_fees
+            {%- elif fee_rows | length > 0 -%}
             case savings.card_id
             {%- for row in fee_rows %}
                 when '{{ row[0] | replace("'", "''") }}' then {{ row[1] }}
@@ -84,10 +64,11 @@ scored as (
         savings.grocery_points,
         savings.other_online_points
     from savings
+    {%- if target.type == 'duckdb' %}
+    inner join cards on cards.card_id = savings.card_id
+    {%- endif %}
 
 ),
-
-{%- endif %}
 
 ranked as (
 
