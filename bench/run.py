@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from cgcompile import db  # noqa: E402
 from cgcompile.datagen import COLUMNS, generate_users  # noqa: E402
 from cgcompile.harness import Workspace, duckdb_target  # noqa: E402
+import mariadb_server  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -60,12 +61,7 @@ SERVER_OPTIONS = (
     "--tmp-table-size=1G",
     "--max-heap-table-size=1G",
     "--sort-buffer-size=64M",
-    "--skip-log-bin",
-    "--skip-name-resolve",
-    "--skip-performance-schema",
-    "--character-set-server=utf8mb4",
-    "--collation-server=utf8mb4_general_ci",
-    "--max-connections=50",
+    *mariadb_server.COMMON_OPTIONS,
 )
 
 
@@ -182,10 +178,7 @@ class Bench:
 
     def mariadb_database(self, name: str) -> db.Target:
         if self.server is None:
-            import mariadb_server
-
-            mariadb_server.SERVER_OPTIONS = SERVER_OPTIONS
-            self.server = mariadb_server.MariaDBServer()
+            self.server = mariadb_server.MariaDBServer(options=self.server_options)
             self.mariadb_params = self.server.start()
             self.server_pid = self.server.proc.pid
             print(f"MariaDB {self.server_version()} on port {self.mariadb_params.port} "

@@ -35,6 +35,11 @@ STOP_TIMEOUT_S = 60.0
 SERVER_OPTIONS = (
     "--innodb-buffer-pool-size=1G",
     "--innodb-flush-log-at-trx-commit=2",
+)
+
+# Every throwaway server, the tests' and the bench's: no binary log, no DNS lookups,
+# no performance schema, the character set the PRD's tables use.
+COMMON_OPTIONS = (
     "--skip-log-bin",
     "--skip-name-resolve",
     "--skip-performance-schema",
@@ -42,6 +47,7 @@ SERVER_OPTIONS = (
     "--collation-server=utf8mb4_general_ci",
     "--max-connections=50",
 )
+SERVER_OPTIONS += COMMON_OPTIONS
 
 
 class MariaDBUnavailable(RuntimeError):
@@ -138,8 +144,9 @@ def _run_as_root_args() -> list[str]:
 class MariaDBServer:
     """Start with start(), stop with stop(); or use as a context manager yielding ConnParams."""
 
-    def __init__(self, base_dir: str | os.PathLike | None = None):
+    def __init__(self, base_dir: str | os.PathLike | None = None, options: tuple[str, ...] | None = None):
         self.server_bin, self.install_bin = find_binaries()
+        self.options = options  # None: SERVER_OPTIONS, read when the server starts
         # Short path on purpose: the socket path must stay under 108 bytes.
         self.root = Path(tempfile.mkdtemp(prefix="cgmdb-", dir=base_dir))
         self.datadir = self.root / "data"
@@ -226,7 +233,7 @@ class MariaDBServer:
             f"--tmpdir={self.root}",
             "--bind-address=127.0.0.1",
             f"--port={port}",
-            *SERVER_OPTIONS,
+            *(SERVER_OPTIONS if self.options is None else self.options),
             *_run_as_root_args(),
         ]
         self.proc = subprocess.Popen(
