@@ -3,9 +3,9 @@
     ROW_NUMBER orders explicitly), which lets large CREATE TABLE AS and INSERT
     stream instead of buffering; and the buffer manager is capped at
     `duckdb_memory_limit` (default 3GB; `--vars '{duckdb_memory_limit: 8GB}'`)
-    instead of 80% of RAM.  Ranking the batch in chunks (macros/chunks.sql)
-    keeps a 2M-user build within that cap and a few hundred MB over it
-    (README, Performance); in one statement it peaked at 12-17 GB RSS.
+    instead of 80% of RAM.  Ranked in chunks (macros/chunks.sql), a 2M-user
+    build peaked at 2.4 GB RSS; ranked in one statement, at 12-17 GB, the cap
+    notwithstanding (README, Performance).
     Nothing to set on MariaDB/MySQL: the server's own configuration governs it. -#}
 
 {% macro cg_engine_settings() -%}
