@@ -125,7 +125,11 @@ def work(target: db.Target, project: Path, workers: int, fast: bool) -> dict:
             cur.execute(f"DELETE FROM card_recommendations WHERE user_id IN {_in_list(ph, len(ids))}", ids)
             if target.type == "duckdb":
                 # DuckDB binds large parameter lists slowly; its bulk path is COPY from a file.
-                _copy_duckdb(conn, records, cols, csv_path)
+                # Its table has no id default: writers number rows after max(id), as the job does.
+                cur.execute("SELECT COALESCE(MAX(id), 0) FROM card_recommendations")
+                (base,) = cur.fetchone()
+                numbered = [(base + i, *r) for i, r in enumerate(records, start=1)]
+                _copy_duckdb(conn, numbered, '"id", ' + cols, csv_path)
             else:
                 for i in range(0, len(records), ROWS_PER_INSERT):
                     part = records[i : i + ROWS_PER_INSERT]

@@ -8,7 +8,7 @@ import duckdb
 import jinja2
 import pytest
 from builders import spend
-from builders import catalog
+from builders import card, catalog
 from test_compiler_catalog import CATALOG, RULES_DIR, compiled, sample_users
 
 from cgcompile.compiler import compile_catalog, settings_for
@@ -18,8 +18,14 @@ from cgcompile.model import CATEGORIES
 from cgcompile.resolve import resolve_catalog
 
 USERS_TABLE = "int_users_to_process"
-SAVINGS_COLUMNS = ("user_id", "card_id", *(c + "_points" for c in CATEGORIES), "total_savings_yearly", "total_extra_benefits")
-PARAM_COLUMNS = ("card_id", "card_name", "bank", "joining_fees", "annual_fee", "redemption_method", "redemption_rate", "reward")
+SAVINGS_COLUMNS = (
+    "user_no", "card_no", *(c + "_points" for c in CATEGORIES),
+    "total_savings_yearly", "total_extra_benefits", "net_savings", "rank_key",
+)
+# What savings_query returns: the numbers joined back to the ids, rank_key left out.
+FIGURE_COLUMNS = ("user_id", "card_id", *SAVINGS_COLUMNS[2:-1])
+PARAM_COLUMNS = ("card_no", "card_id", "card_name", "bank", "joining_fees", "annual_fee", "redemption_method", "redemption_rate", "reward")
+PARAMS = "models/generated/int_card_params.sql"
 
 
 CARDS_DIR = "models/generated/cards/"
@@ -37,25 +43,47 @@ def render(model_text: str, target_type: str) -> str:
     return env.from_string(model_text).render(config=lambda **kw: "", ref=ref, target={"type": target_type})
 
 
-def savings_query(files: dict[str, str], target_type: str) -> str:
-    """int_card_savings with its ephemeral card models inlined as CTEs, the way dbt does it."""
+def _savings_ctes(files: dict[str, str], target_type: str) -> list[str]:
     ctes = [
         ref(Path(path).stem) + " AS (\n" + render(text, target_type) + "\n)"
         for path, text in files.items()
         if path.startswith(CARDS_DIR)
     ]
     ctes.append(ref("int_card_savings") + " AS (\n" + render(files[SAVINGS], target_type) + "\n)")
-    return "WITH " + ",\n".join(ctes) + "\nSELECT * FROM " + ref("int_card_savings")
+    return ctes
+
+
+def raw_savings_query(files: dict[str, str], target_type: str) -> str:
+    """int_card_savings with its ephemeral card models inlined as CTEs, the way dbt does it."""
+    return "WITH " + ",\n".join(_savings_ctes(files, target_type)) + "\nSELECT * FROM " + ref("int_card_savings")
+
+
+def savings_query(files: dict[str, str], target_type: str) -> str:
+    """int_card_savings with user_no and card_no joined back to user_id and card_id (FIGURE_COLUMNS)."""
+    ctes = _savings_ctes(files, target_type)
+    ctes.append("cg_params AS (\n" + render(files[PARAMS], target_type) + "\n)")
+    figures = ", ".join("s." + c for c in FIGURE_COLUMNS[2:])
+    return (
+        "WITH " + ",\n".join(ctes) + "\nSELECT u.user_id, p.card_id, " + figures
+        + " FROM " + ref("int_card_savings") + " AS s"
+        + " JOIN " + USERS_TABLE + " AS u ON u.user_no = s.user_no"
+        + " JOIN cg_params AS p ON p.card_no = s.card_no"
+    )
+
+
+def want_figures(r) -> tuple:
+    """The evaluator's figures in FIGURE_COLUMNS order after the ids."""
+    return (*(r.points(c) for c in CATEGORIES), r.total_savings_yearly, r.total_extra_benefits, r.net_savings)
 
 
 def load_users(con, users) -> None:
     con.execute(
-        "CREATE TABLE " + USERS_TABLE + " (user_id VARCHAR(50), "
+        "CREATE TABLE " + USERS_TABLE + " (user_id VARCHAR(50), user_no BIGINT, "
         + ", ".join(c + " DECIMAL(12,2) NOT NULL" for c in CATEGORIES) + ")"
     )
     con.executemany(
-        "INSERT INTO " + USERS_TABLE + " VALUES (" + ", ".join(["?"] * (1 + len(CATEGORIES))) + ")",
-        [[uid, *(row[c] for c in CATEGORIES)] for uid, row in users],
+        "INSERT INTO " + USERS_TABLE + " VALUES (" + ", ".join(["?"] * (2 + len(CATEGORIES))) + ")",
+        [[uid, no, *(row[c] for c in CATEGORIES)] for no, (uid, row) in enumerate(users, start=1)],
     )
 
 
@@ -63,12 +91,7 @@ def expected(users, **assume):
     out = {}
     for rc in resolve_catalog(CATALOG, None, {**CATALOG.defaults(), **assume}):
         for uid, row in users:
-            r = evaluate(rc, spend(**row))
-            out[(uid, rc.id)] = (
-                *(r.points(c) for c in CATEGORIES),
-                r.total_savings_yearly,
-                r.total_extra_benefits,
-            )
+            out[(uid, rc.id)] = want_figures(evaluate(rc, spend(**row)))
     return out
 
 
@@ -93,11 +116,39 @@ def test_savings_match_the_evaluator(prime):
 def test_output_types_are_decimal_12_2():
     users = sample_users(3)
     con, _, _ = run_savings(compiled(), users)
-    described = con.execute("DESCRIBE " + savings_query(compiled(), "duckdb")).fetchall()
+    described = con.execute("DESCRIBE " + raw_savings_query(compiled(), "duckdb")).fetchall()
     types = {r[0]: r[1] for r in described}
     assert list(types) == list(SAVINGS_COLUMNS)
-    for name in SAVINGS_COLUMNS[2:]:
+    assert (types["user_no"], types["card_no"], types["rank_key"]) == ("BIGINT", "SMALLINT", "BIGINT")
+    for name in SAVINGS_COLUMNS[2:-1]:
         assert types[name] == "DECIMAL(12,2)", name
+
+
+def test_rank_key_orders_by_net_savings_then_card_id():
+    """One integer per row: net savings in paise, then card_id ascending on a tie (evaluate.rank's order)."""
+    # Cards that tie for some users: the same 1% card under three ids (one with a
+    # fee), ids that sort differently bytewise and case-insensitively ('_' vs 'b').
+    rules = [{"kind": "flat", "categories": ["amazon"], "rate": {"percent": 1}}]
+    cat = catalog(card("a_b", rules), card("ab", rules), card("aa", rules, joining=100), card("zero"))
+    files = compile_catalog(cat, settings_for(cat, RULES_DIR, None, {}))
+    con = duckdb.connect()
+    load_users(con, sample_users())
+    rows = con.execute(
+        "WITH p AS (" + render(files[PARAMS], "duckdb") + "), s AS (" + raw_savings_query(files, "duckdb") + ")"
+        " SELECT s.user_no, p.card_id, s.net_savings, s.rank_key, s.card_no FROM s JOIN p USING (card_no)"
+    ).fetchall()
+    assert sorted({(r[4], r[1]) for r in rows}) == [(0, "a_b"), (1, "aa"), (2, "ab"), (3, "zero")]
+    by_user: dict = {}
+    for user_no, card_id, net, key, card_no in rows:
+        assert key == int(net * 100) * 1000 + 999 - card_no
+        by_user.setdefault(user_no, []).append((key, net, card_id))
+    ties = 0
+    for cards in by_user.values():
+        by_key = [c[2] for c in sorted(cards, reverse=True)]
+        assert by_key == [c[2] for c in sorted(cards, key=lambda c: (-c[1], c[2]))]
+        ties += len(cards) - len({c[1] for c in cards})
+    assert ties > 0
+    assert any(net < 0 for _, _, net, _, _ in rows)  # the key orders negative savings too
 
 
 def test_docs_example_figures():
@@ -107,7 +158,7 @@ def test_docs_example_figures():
     # Example 1: Flipkart Axis, ₹30,000 on Flipkart: 1,333.33 a month, 16,000 a year, fee waived.
     fk = got[("u_docs_1", "flipkart_axis")]
     assert fk[1] == Decimal("1333.33")
-    assert fk[6:] == (Decimal("16000.00"), Decimal("500.00"))
+    assert fk[6:] == (Decimal("16000.00"), Decimal("500.00"), Decimal("16000.00"))  # net: − ₹500 fee + ₹500 waiver
     # Pool filled in order (amazon_pay: partner_pool ₹1,500/month, amazon first at 5%):
     # amazon 750/month, flipkart 120, myntra 40 → 910 ≤ 1,500, all fit.
     ap = got[("u_docs_4", "amazon_pay")]
@@ -116,9 +167,10 @@ def test_docs_example_figures():
 
 def test_params_rows():
     con = duckdb.connect()
-    sql = render(compiled()["models/generated/int_card_params.sql"], "duckdb")
+    sql = render(compiled()[PARAMS], "duckdb")
     rows = con.execute(sql).fetchall()
-    by_id = {r[0]: dict(zip(PARAM_COLUMNS, r)) for r in rows}
+    by_id = {r[1]: dict(zip(PARAM_COLUMNS, r)) for r in rows}
+    assert [by_id[c]["card_no"] for c in sorted(by_id)] == list(range(len(by_id)))
     assert sorted(by_id) == ["amazon_pay", "benefits_only", "flipkart_axis", "pooled_yearly", "tiered_points"]
     tp = by_id["tiered_points"]
     assert tp["bank"] == "Bank of O'Brien \\ Sons"

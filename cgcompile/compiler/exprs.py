@@ -74,6 +74,15 @@ def varchar(value: str, length: int) -> exp.Expression:
     )
 
 
+def smallint(value: int) -> exp.Expression:
+    return exp.Cast(this=number(value), to=exp.DataType.build("smallint"))
+
+
+def bigint(e: exp.Expression) -> exp.Expression:
+    """An exact integer (the value must have no fraction): MySQL writes it CAST(… AS SIGNED)."""
+    return exp.Cast(this=e, to=exp.DataType.build("bigint"))
+
+
 def col(name: str, table: str | None = None) -> exp.Column:
     return exp.column(name, table=table)
 

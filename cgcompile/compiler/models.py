@@ -7,7 +7,8 @@ card_savings__<id>, each reading the users model through these CTEs:
   spend   the six categories, their total T and any tiered line positions
   units   monthly units per earn part (rounded) and the extra benefits
   yearly  yearly units per category after caps
-  final   the output figures
+  figures the output figures
+  final   those plus net savings and the ranking key
 
 and int_card_savings is their UNION ALL.  One model per card rather than one
 big model because dbt inlines ephemeral refs by parsing the referencing SQL
@@ -40,19 +41,34 @@ USERS_CTE = "users"
 SPEND_CTE = "spend"
 UNITS_CTE = "units"
 YEARLY_CTE = "yearly"
+FIGURES_CTE = "figures"
 FINAL_CTE = "final"
+# The users and cards are numbered (int_batch.user_no, int_card_params.card_no)
+# so the batch × catalog rows carry integers, not VARCHAR ids: DuckDB hashed,
+# copied and ranked those rows 1.5x faster that way (bench/results, README
+# Performance).  The ids are joined back on the ten rows kept per user.
+USER_KEY = "user_no"
+CARD_KEY = "card_no"
+# rank_key = net savings in paise × CARD_SLOTS + (CARD_SLOTS − 1 − card_no): one
+# integer that orders by net savings descending, then card_id ascending, so the
+# top 10 is ROW_NUMBER over a single key (DuckDB turns that into a top-N
+# aggregate; two keys keep it a full sort).  It bounds the catalog's size.
+CARD_SLOTS = 1000
 # dbt names an inlined ephemeral model __dbt__cte__<model>; MySQL allows 64 characters.
 MAX_MODEL_NAME = 64 - len("__dbt__cte__")
 
 SAVINGS_COLUMNS = (
-    ("user_id", "the user"),
-    ("card_id", "the card"),
+    (USER_KEY, "the user's number in this run's batch (int_batch.user_no)"),
+    (CARD_KEY, "the card's number: its place among the cards in card_id order (int_card_params.card_no)"),
     *((f"{c}_points", f"monthly {c} units after caps (yearly ÷ 12, rounded half-up)") for c in CATEGORIES),
     ("total_savings_yearly", "the year's units × the redemption rate, rounded half-up"),
     ("total_extra_benefits", "welcome + milestones + fee waivers, rounded half-up once"),
+    ("net_savings", "total_savings_yearly − the joining fee + total_extra_benefits"),
+    ("rank_key", "net savings in paise × 1000 + (999 − card_no): orders by net savings, then card_id"),
 )
 
 PARAM_COLUMNS = (
+    (CARD_KEY, None),
     ("card_id", 100),
     ("card_name", 200),
     ("bank", 100),
@@ -97,7 +113,7 @@ def _spend(rc: ResolvedCard) -> emit.Spend:
 
 def _units_select(rc: ResolvedCard, dialect: str) -> exp.Select:
     spend = _spend(rc)
-    cols = [x.col("user_id")]
+    cols = [x.col(USER_KEY)]
     for i, part in enumerate(rc.earn):
         units = emit.monthly_units(part, dialect, spend)
         cols.append(x.alias(x.cast_decimal(units, x.UNITS_PRECISION, 2), units_column(i)))
@@ -153,7 +169,7 @@ def uncapped_categories(rc: ResolvedCard) -> set[str]:
 
 def _yearly_select(rc: ResolvedCard, units_cte: str) -> exp.Select:
     scale = yearly_scale(rc)
-    cols = [x.col("user_id")]
+    cols = [x.col(USER_KEY)]
     for cat in earning_categories(rc):
         parts = [_capped_yearly(rc, i) for i, p in enumerate(rc.earn) if p.category == cat]
         cols.append(x.alias(x.cast_decimal(x.add(*parts), x.YEARLY_PRECISION, scale), yearly_column(cat)))
@@ -165,10 +181,10 @@ def _yearly_select(rc: ResolvedCard, units_cte: str) -> exp.Select:
     return exp.select(*cols).from_(units_cte)
 
 
-def _figures_select(rc: ResolvedCard, yearly_cte: str) -> exp.Select:
+def _figures_select(rc: ResolvedCard, card_no: int, yearly_cte: str) -> exp.Select:
     scale = yearly_scale(rc)
     earning = earning_categories(rc)
-    cols = [x.col("user_id"), x.alias(x.varchar(rc.id, 100), "card_id")]
+    cols = [x.col(USER_KEY), x.alias(x.smallint(card_no), CARD_KEY)]
     uncapped = uncapped_categories(rc)
     for cat in CATEGORIES:
         if cat in uncapped:
@@ -189,6 +205,17 @@ def _figures_select(rc: ResolvedCard, yearly_cte: str) -> exp.Select:
     return exp.select(*cols).from_(yearly_cte)
 
 
+def _final_select(rc: ResolvedCard, card_no: int, figures_cte: str) -> exp.Select:
+    net = x.cast_output(x.add(x.sub(x.col("total_savings_yearly"), x.number(rc.card.joining_fee)), x.col("total_extra_benefits")))
+    return exp.select("*", x.alias(net, "net_savings"), x.alias(rank_key(net.copy(), card_no), "rank_key")).from_(figures_cte)
+
+
+def rank_key(net: exp.Expression, card_no: int) -> exp.Expression:
+    """The single ranking key (CARD_SLOTS above): exact in 64 bits for any DECIMAL(12,2)."""
+    paise = x.bigint(x.mul(net, x.number(100)))
+    return x.add(x.mul(paise, x.number(CARD_SLOTS)), x.number(CARD_SLOTS - 1 - card_no))
+
+
 def _union(selects: list[exp.Select]) -> exp.Expression:
     out: exp.Expression = selects[0]
     for s in selects[1:]:
@@ -197,7 +224,7 @@ def _union(selects: list[exp.Select]) -> exp.Expression:
 
 
 def _spend_select(rc: ResolvedCard) -> exp.Select:
-    cols = [x.col("user_id"), *(x.col(c) for c in CATEGORIES)]
+    cols = [x.col(USER_KEY), *(x.col(c) for c in CATEGORIES)]
     cols.append(x.alias(x.add(*(x.col(c) for c in CATEGORIES)), emit.TOTAL_SPEND))
     for cats, name in _spend(rc).lines:
         cols.append(x.alias(x.add(*(x.col(c) for c in cats)), name))
@@ -208,7 +235,7 @@ def _users() -> exp.Select:
     return exp.select("*").from_(ref_table(USERS_MODEL))
 
 
-def card_savings_model(rc: ResolvedCard, as_of, assumptions: dict[str, bool], dialect: str) -> exp.Select:
+def card_savings_model(rc: ResolvedCard, card_no: int, as_of, assumptions: dict[str, bool], dialect: str) -> exp.Select:
     """card_savings__<id>: this card's figures for every user, for one SQL dialect."""
     emit.check_kinds(active_rules(rc.card, as_of, assumptions), rc.card.file)
     ctes = (
@@ -216,7 +243,8 @@ def card_savings_model(rc: ResolvedCard, as_of, assumptions: dict[str, bool], di
         (SPEND_CTE, _spend_select(rc)),
         (UNITS_CTE, _units_select(rc, dialect)),
         (YEARLY_CTE, _yearly_select(rc, UNITS_CTE)),
-        (FINAL_CTE, _figures_select(rc, YEARLY_CTE)),
+        (FIGURES_CTE, _figures_select(rc, card_no, YEARLY_CTE)),
+        (FINAL_CTE, _final_select(rc, card_no, FIGURES_CTE)),
     )
     query = exp.select("*").from_(FINAL_CTE)
     for name, body in ctes:
@@ -226,8 +254,9 @@ def card_savings_model(rc: ResolvedCard, as_of, assumptions: dict[str, bool], di
 
 def _empty_savings() -> exp.Select:
     """No card is valid on the date: the right columns, no rows."""
-    cols = [x.col("user_id"), x.alias(x.varchar("", 100), "card_id")]
-    cols += [x.alias(x.cast_output(x.number(0)), name) for name, _ in SAVINGS_COLUMNS[2:]]
+    cols = [x.col(USER_KEY), x.alias(x.smallint(0), CARD_KEY)]
+    cols += [x.alias(x.cast_output(x.number(0)), name) for name, _ in SAVINGS_COLUMNS[2:-1]]
+    cols.append(x.alias(x.bigint(x.number(0)), "rank_key"))
     return exp.select(*cols).from_(USERS_CTE).where(exp.false())
 
 
@@ -242,9 +271,15 @@ def savings_model(card_models: list[str]) -> exp.Select:
     return query.with_(FINAL_CTE, as_=body, copy=False)
 
 
-def _param_row(rc: ResolvedCard) -> exp.Select:
+def card_numbers(cards: tuple[ResolvedCard, ...]) -> dict[str, int]:
+    """card_no of each card: its place in card_id order."""
+    return {card_id: i for i, card_id in enumerate(sorted(rc.id for rc in cards))}
+
+
+def _param_row(rc: ResolvedCard, card_no: int) -> exp.Select:
     card = rc.card
     values = {
+        CARD_KEY: card_no,
         "card_id": card.id,
         "card_name": card.name,
         "bank": card.bank,
@@ -257,7 +292,9 @@ def _param_row(rc: ResolvedCard) -> exp.Select:
     cols = []
     for name, length in PARAM_COLUMNS:
         value = values[name]
-        if length is not None:
+        if name == CARD_KEY:
+            cols.append(x.alias(x.smallint(value), name))
+        elif length is not None:
             cols.append(x.alias(x.varchar(value, length), name))
         elif name == "redemption_rate":
             cols.append(x.alias(x.cast_decimal(x.number(value), 5, 4), name))
@@ -269,9 +306,10 @@ def _param_row(rc: ResolvedCard) -> exp.Select:
 def params_model(cards: tuple[ResolvedCard, ...]) -> exp.Select:
     """int_card_params: the cards valid on the as-of date, one literal row each."""
     if cards:
-        rows = _union([_param_row(rc) for rc in cards])
+        numbers = card_numbers(cards)
+        rows = _union([_param_row(rc, numbers[rc.id]) for rc in cards])
     else:
-        empty = [x.alias(x.varchar("", n), c) if n else x.alias(x.cast_output(x.number(0)), c) for c, n in PARAM_COLUMNS]
+        empty = [x.alias(x.smallint(0), c) if c == CARD_KEY else x.alias(x.varchar("", n), c) if n else x.alias(x.cast_output(x.number(0)), c) for c, n in PARAM_COLUMNS]
         nothing = exp.select(x.alias(x.number(1), "one")).subquery("nothing")
         rows = exp.select(*empty).from_(nothing).where(exp.false())
     return exp.select("*").from_(FINAL_CTE).with_(FINAL_CTE, as_=rows, copy=False)

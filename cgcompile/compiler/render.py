@@ -146,13 +146,16 @@ def _refuse_jinja(cards: tuple[ResolvedCard, ...]) -> None:
 def compile_files(cards: tuple[ResolvedCard, ...], settings: Settings) -> dict[str, str]:
     """Every generated file, by path relative to the dbt project."""
     _refuse_jinja(cards)
+    if len(cards) > models.CARD_SLOTS:
+        raise CgError(f"{len(cards)} cards are valid on {settings.as_of}; the ranking key (compiler/models.py, rank_key) holds at most {models.CARD_SLOTS}")
     assumptions = dict(settings.assumptions)
     files = {}
     card_models = []
+    numbers = models.card_numbers(cards)
     for rc in cards:
         name = models.card_model(rc.id)
         card_models.append(name)
-        build = functools.partial(models.card_savings_model, rc, settings.as_of, assumptions)
+        build = functools.partial(models.card_savings_model, rc, numbers[rc.id], settings.as_of, assumptions)
         files[CARDS_DIR + "/" + name + ".sql"] = model_file(settings, "ephemeral", build)
     union = model_file(settings, "ephemeral", lambda _: models.savings_model(card_models))
     files[MODELS_DIR + "/" + models.SAVINGS_MODEL + ".sql"] = union

@@ -83,10 +83,11 @@
     select user_id from {{ cg_relation('int_batch') }} where processing_error is null
 {%- endmacro %}
 
-{#- MariaDB reads int_batch once per card per chunk: index the chunk number. -#}
+{#- MariaDB reads int_batch once per card per chunk (chunk_no) and joins the
+    ranked rows back to their user_id (user_no): index both. -#}
 {% macro cg_index_batch_chunks() -%}
     {%- if target.type in ('mysql', 'mariadb') -%}
-        alter table {{ this }} add index cg_chunk_no (chunk_no)
+        alter table {{ this }} add index cg_chunk_no (chunk_no), add unique index cg_user_no (user_no)
     {%- else -%}
         select 1 as no_index_needed
     {%- endif -%}

@@ -23,17 +23,18 @@
     DuckDB enforces them with in-memory ART indexes, which made inserting and
     deleting on a 20M-row table 5-8x slower (DuckDB 2.0, 2 cores: 5M rows inserted in
     57 s with them, 11 s without; a 10% delete 12 s vs 1.5 s) and held the index
-    in RAM.  The sequence still numbers every row, and the post-run test
-    cg_unique_combination(user_id, rank) fails the build on a duplicate.  The
-    MySQL/MariaDB DDL below keeps the PRD's keys: InnoDB's B-trees are cheap. -#}
+    in RAM.  The post-run test cg_unique_combination(user_id, rank) fails the
+    build on a duplicate.  id has no sequence default either: the writer numbers
+    its rows after max(id) (macros/batch_incremental.sql says why).  The
+    MySQL/MariaDB DDL below keeps the PRD's keys and AUTO_INCREMENT: InnoDB's
+    B-trees are cheap. -#}
 {% macro default__cg_output_tables_ddl() -%}
     {%- set recs = cg_relation('card_recommendations') -%}
     {%- set log = cg_relation('cg_batch_log') -%}
     {%- set schema_ddl -%} create schema if not exists {{ recs.include(identifier=false) }} {%- endset -%}
-    {%- set sequence_ddl -%} create sequence if not exists {{ recs.schema }}.card_recommendations_id_seq {%- endset -%}
     {%- set table_ddl -%}
     create table if not exists {{ recs }} (
-        id bigint not null default nextval('{{ recs.schema }}.card_recommendations_id_seq'),
+        id bigint not null,
         user_id varchar(50) not null,
         "rank" tinyint not null,
         card_name varchar(200) not null,
@@ -57,7 +58,7 @@
         updated_at timestamp default current_timestamp
     )
     {%- endset -%}
-    {{ return([schema_ddl, sequence_ddl, table_ddl, cg_batch_log_ddl(log)]) }}
+    {{ return([schema_ddl, table_ddl, cg_batch_log_ddl(log)]) }}
 {%- endmacro %}
 
 {% macro mysql__cg_output_tables_ddl() -%}

@@ -17,3 +17,20 @@
     {#- One id per dbt invocation, in the PRD's style: BATCH_20261123_020000. -#}
     {{ return('BATCH_' ~ run_started_at.strftime('%Y%m%d_%H%M%S')) }}
 {%- endmacro %}
+
+{#- A string compared byte by byte, whatever the column's collation. -#}
+{% macro cg_bytes(expression) -%}
+    {{ return(adapter.dispatch('cg_bytes', 'cgcompile')(expression)) }}
+{%- endmacro %}
+
+{% macro default__cg_bytes(expression) -%}
+    {{ expression }}
+{%- endmacro %}
+
+{% macro mysql__cg_bytes(expression) -%}
+    cast({{ expression }} as binary)
+{%- endmacro %}
+
+{% macro mariadb__cg_bytes(expression) -%}
+    {{ return(mysql__cg_bytes(expression)) }}
+{%- endmacro %}

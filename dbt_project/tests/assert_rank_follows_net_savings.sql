@@ -1,5 +1,6 @@
 -- PRD 10.2 check 4: within a user, rank follows net_savings descending, and
--- equal net savings are ordered by card_id.
+-- equal net savings are ordered by card_id, byte by byte (the compiler's
+-- card_no order; a case-insensitive collation would put 'ab' before 'a_b').
 
 with recs as (
 
@@ -19,7 +20,7 @@ final as (
 
     select * from recs
     where net_savings < next_net_savings
-        or (net_savings = next_net_savings and card_id > next_card_id)
+        or (net_savings = next_net_savings and {{ cg_bytes('card_id') }} > {{ cg_bytes('next_card_id') }})
 
 )
 

@@ -5,6 +5,7 @@
 
 WITH final AS (
   SELECT
+    CAST(0 AS SMALLINT) AS card_no,
     CAST('airtel_axis' AS TEXT(100)) AS card_id,
     CAST('Airtel Axis Bank Credit Card' AS TEXT(200)) AS card_name,
     CAST('Axis Bank' AS TEXT(100)) AS bank,
@@ -15,6 +16,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(1 AS SMALLINT) AS card_no,
     CAST('amazon_pay_icici' AS TEXT(100)) AS card_id,
     CAST('Amazon Pay ICICI Bank Credit Card' AS TEXT(200)) AS card_name,
     CAST('ICICI Bank' AS TEXT(100)) AS bank,
@@ -25,6 +27,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(2 AS SMALLINT) AS card_no,
     CAST('amex_mrcc' AS TEXT(100)) AS card_id,
     CAST('American Express Membership Rewards Credit Card' AS TEXT(200)) AS card_name,
     CAST('American Express' AS TEXT(100)) AS bank,
@@ -35,6 +38,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(3 AS SMALLINT) AS card_no,
     CAST('amex_platinum_travel' AS TEXT(100)) AS card_id,
     CAST('American Express Platinum Travel Credit Card' AS TEXT(200)) AS card_name,
     CAST('American Express' AS TEXT(100)) AS bank,
@@ -45,6 +49,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(4 AS SMALLINT) AS card_no,
     CAST('amex_smartearn' AS TEXT(100)) AS card_id,
     CAST('American Express SmartEarn Credit Card' AS TEXT(200)) AS card_name,
     CAST('American Express' AS TEXT(100)) AS bank,
@@ -55,6 +60,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(5 AS SMALLINT) AS card_no,
     CAST('au_altura' AS TEXT(100)) AS card_id,
     CAST('AU Small Finance Bank Altura Credit Card' AS TEXT(200)) AS card_name,
     CAST('AU Small Finance Bank' AS TEXT(100)) AS bank,
@@ -65,6 +71,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(6 AS SMALLINT) AS card_no,
     CAST('au_lit' AS TEXT(100)) AS card_id,
     CAST('AU LIT Credit Card' AS TEXT(200)) AS card_name,
     CAST('AU Small Finance Bank' AS TEXT(100)) AS bank,
@@ -75,6 +82,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(7 AS SMALLINT) AS card_no,
     CAST('axis_ace' AS TEXT(100)) AS card_id,
     CAST('Axis Bank ACE Credit Card' AS TEXT(200)) AS card_name,
     CAST('Axis Bank' AS TEXT(100)) AS bank,
@@ -85,6 +93,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(8 AS SMALLINT) AS card_no,
     CAST('axis_atlas' AS TEXT(100)) AS card_id,
     CAST('Axis Bank ATLAS Credit Card' AS TEXT(200)) AS card_name,
     CAST('Axis Bank' AS TEXT(100)) AS bank,
@@ -95,6 +104,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(9 AS SMALLINT) AS card_no,
     CAST('axis_cashback' AS TEXT(100)) AS card_id,
     CAST('Axis Bank Cashback Credit Card' AS TEXT(200)) AS card_name,
     CAST('Axis Bank' AS TEXT(100)) AS bank,
@@ -105,6 +115,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(10 AS SMALLINT) AS card_no,
     CAST('axis_magnus' AS TEXT(100)) AS card_id,
     CAST('Axis Bank Magnus Credit Card' AS TEXT(200)) AS card_name,
     CAST('Axis Bank' AS TEXT(100)) AS bank,
@@ -115,6 +126,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(11 AS SMALLINT) AS card_no,
     CAST('axis_my_zone' AS TEXT(100)) AS card_id,
     CAST('Axis Bank MY ZONE Credit Card' AS TEXT(200)) AS card_name,
     CAST('Axis Bank' AS TEXT(100)) AS bank,
@@ -125,6 +137,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(12 AS SMALLINT) AS card_no,
     CAST('axis_neo' AS TEXT(100)) AS card_id,
     CAST('Axis Bank Neo Credit Card' AS TEXT(200)) AS card_name,
     CAST('Axis Bank' AS TEXT(100)) AS bank,
@@ -135,6 +148,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(13 AS SMALLINT) AS card_no,
     CAST('axis_select' AS TEXT(100)) AS card_id,
     CAST('Axis Bank SELECT Credit Card' AS TEXT(200)) AS card_name,
     CAST('Axis Bank' AS TEXT(100)) AS bank,
@@ -145,6 +159,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(14 AS SMALLINT) AS card_no,
     CAST('bob_eterna' AS TEXT(100)) AS card_id,
     CAST('BOBCARD ETERNA Credit Card' AS TEXT(200)) AS card_name,
     CAST('Bank of Baroda (BOBCARD)' AS TEXT(100)) AS bank,
@@ -155,6 +170,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(15 AS SMALLINT) AS card_no,
     CAST('flipkart_axis' AS TEXT(100)) AS card_id,
     CAST('Flipkart Axis Bank Credit Card' AS TEXT(200)) AS card_name,
     CAST('Axis Bank' AS TEXT(100)) AS bank,
@@ -165,6 +181,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(16 AS SMALLINT) AS card_no,
     CAST('hdfc_diners_black' AS TEXT(100)) AS card_id,
     CAST('HDFC Bank Diners Club Black Metal Edition Credit Card' AS TEXT(200)) AS card_name,
     CAST('HDFC Bank' AS TEXT(100)) AS bank,
@@ -175,6 +192,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(17 AS SMALLINT) AS card_no,
     CAST('hdfc_freedom' AS TEXT(100)) AS card_id,
     CAST('HDFC Bank Freedom Credit Card' AS TEXT(200)) AS card_name,
     CAST('HDFC Bank' AS TEXT(100)) AS bank,
@@ -185,6 +203,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(18 AS SMALLINT) AS card_no,
     CAST('hdfc_infinia' AS TEXT(100)) AS card_id,
     CAST('HDFC Bank Infinia Credit Card (Metal Edition)' AS TEXT(200)) AS card_name,
     CAST('HDFC Bank' AS TEXT(100)) AS bank,
@@ -195,6 +214,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(19 AS SMALLINT) AS card_no,
     CAST('hdfc_millennia' AS TEXT(100)) AS card_id,
     CAST('HDFC Bank Millennia Credit Card' AS TEXT(200)) AS card_name,
     CAST('HDFC Bank' AS TEXT(100)) AS bank,
@@ -205,6 +225,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(20 AS SMALLINT) AS card_no,
     CAST('hdfc_moneyback_plus' AS TEXT(100)) AS card_id,
     CAST('HDFC Bank MoneyBack+ Credit Card' AS TEXT(200)) AS card_name,
     CAST('HDFC Bank' AS TEXT(100)) AS bank,
@@ -215,6 +236,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(21 AS SMALLINT) AS card_no,
     CAST('hdfc_regalia' AS TEXT(100)) AS card_id,
     CAST('HDFC Bank Regalia Credit Card' AS TEXT(200)) AS card_name,
     CAST('HDFC Bank' AS TEXT(100)) AS bank,
@@ -225,6 +247,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(22 AS SMALLINT) AS card_no,
     CAST('hdfc_regalia_gold' AS TEXT(100)) AS card_id,
     CAST('HDFC Bank Regalia Gold Credit Card' AS TEXT(200)) AS card_name,
     CAST('HDFC Bank' AS TEXT(100)) AS bank,
@@ -235,6 +258,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(23 AS SMALLINT) AS card_no,
     CAST('hsbc_live_plus' AS TEXT(100)) AS card_id,
     CAST('HSBC Live+ Credit Card' AS TEXT(200)) AS card_name,
     CAST('HSBC' AS TEXT(100)) AS bank,
@@ -245,6 +269,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(24 AS SMALLINT) AS card_no,
     CAST('icici_coral' AS TEXT(100)) AS card_id,
     CAST('ICICI Bank Coral Credit Card' AS TEXT(200)) AS card_name,
     CAST('ICICI Bank' AS TEXT(100)) AS bank,
@@ -255,6 +280,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(25 AS SMALLINT) AS card_no,
     CAST('icici_rubyx' AS TEXT(100)) AS card_id,
     CAST('ICICI Bank Rubyx Credit Card' AS TEXT(200)) AS card_name,
     CAST('ICICI Bank' AS TEXT(100)) AS bank,
@@ -265,6 +291,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(26 AS SMALLINT) AS card_no,
     CAST('icici_sapphiro' AS TEXT(100)) AS card_id,
     CAST('ICICI Bank Sapphiro Credit Card' AS TEXT(200)) AS card_name,
     CAST('ICICI Bank' AS TEXT(100)) AS bank,
@@ -275,6 +302,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(27 AS SMALLINT) AS card_no,
     CAST('idfc_first_millennia' AS TEXT(100)) AS card_id,
     CAST('IDFC FIRST Millennia Credit Card' AS TEXT(200)) AS card_name,
     CAST('IDFC FIRST Bank' AS TEXT(100)) AS bank,
@@ -285,6 +313,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(28 AS SMALLINT) AS card_no,
     CAST('idfc_first_select' AS TEXT(100)) AS card_id,
     CAST('IDFC FIRST Select Credit Card' AS TEXT(200)) AS card_name,
     CAST('IDFC FIRST Bank' AS TEXT(100)) AS bank,
@@ -295,6 +324,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(29 AS SMALLINT) AS card_no,
     CAST('idfc_first_wealth' AS TEXT(100)) AS card_id,
     CAST('IDFC FIRST Wealth Credit Card' AS TEXT(200)) AS card_name,
     CAST('IDFC FIRST Bank' AS TEXT(100)) AS bank,
@@ -305,6 +335,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(30 AS SMALLINT) AS card_no,
     CAST('indusind_legend' AS TEXT(100)) AS card_id,
     CAST('IndusInd Bank Legend Credit Card' AS TEXT(200)) AS card_name,
     CAST('IndusInd Bank' AS TEXT(100)) AS bank,
@@ -315,6 +346,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(31 AS SMALLINT) AS card_no,
     CAST('kotak_league_platinum' AS TEXT(100)) AS card_id,
     CAST('Kotak League Platinum Credit Card' AS TEXT(200)) AS card_name,
     CAST('Kotak Mahindra Bank' AS TEXT(100)) AS bank,
@@ -325,6 +357,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(32 AS SMALLINT) AS card_no,
     CAST('kotak_myntra' AS TEXT(100)) AS card_id,
     CAST('Myntra Kotak Credit Card' AS TEXT(200)) AS card_name,
     CAST('Kotak Mahindra Bank' AS TEXT(100)) AS bank,
@@ -335,6 +368,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(33 AS SMALLINT) AS card_no,
     CAST('onecard' AS TEXT(100)) AS card_id,
     CAST('OneCard Credit Card' AS TEXT(200)) AS card_name,
     CAST('OneCard (FPL Technologies, with partner banks)' AS TEXT(100)) AS bank,
@@ -345,6 +379,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(34 AS SMALLINT) AS card_no,
     CAST('sbi_card_elite' AS TEXT(100)) AS card_id,
     CAST('SBI Card ELITE' AS TEXT(200)) AS card_name,
     CAST('SBI Card' AS TEXT(100)) AS bank,
@@ -355,6 +390,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(35 AS SMALLINT) AS card_no,
     CAST('sbi_card_prime' AS TEXT(100)) AS card_id,
     CAST('SBI Card PRIME' AS TEXT(200)) AS card_name,
     CAST('SBI Card' AS TEXT(100)) AS bank,
@@ -365,6 +401,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(36 AS SMALLINT) AS card_no,
     CAST('sbi_cashback' AS TEXT(100)) AS card_id,
     CAST('Cashback SBI Card' AS TEXT(200)) AS card_name,
     CAST('SBI Card' AS TEXT(100)) AS bank,
@@ -375,6 +412,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(37 AS SMALLINT) AS card_no,
     CAST('sbi_simplyclick' AS TEXT(100)) AS card_id,
     CAST('SimplyCLICK SBI Card' AS TEXT(200)) AS card_name,
     CAST('SBI Card' AS TEXT(100)) AS bank,
@@ -385,6 +423,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(38 AS SMALLINT) AS card_no,
     CAST('sbi_simplysave' AS TEXT(100)) AS card_id,
     CAST('SimplySAVE SBI Card' AS TEXT(200)) AS card_name,
     CAST('SBI Card' AS TEXT(100)) AS bank,
@@ -395,6 +434,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(39 AS SMALLINT) AS card_no,
     CAST('standard_chartered_smart' AS TEXT(100)) AS card_id,
     CAST('Standard Chartered Smart Credit Card' AS TEXT(200)) AS card_name,
     CAST('Standard Chartered' AS TEXT(100)) AS bank,
@@ -405,6 +445,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(40 AS SMALLINT) AS card_no,
     CAST('swiggy_hdfc' AS TEXT(100)) AS card_id,
     CAST('Swiggy HDFC Bank Credit Card' AS TEXT(200)) AS card_name,
     CAST('HDFC Bank' AS TEXT(100)) AS bank,
@@ -415,6 +456,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(41 AS SMALLINT) AS card_no,
     CAST('tata_neu_infinity_hdfc' AS TEXT(100)) AS card_id,
     CAST('Tata Neu Infinity HDFC Bank Credit Card' AS TEXT(200)) AS card_name,
     CAST('HDFC Bank' AS TEXT(100)) AS bank,
@@ -425,6 +467,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(42 AS SMALLINT) AS card_no,
     CAST('tata_neu_plus_hdfc' AS TEXT(100)) AS card_id,
     CAST('Tata Neu Plus HDFC Bank Credit Card' AS TEXT(200)) AS card_name,
     CAST('HDFC Bank' AS TEXT(100)) AS bank,
@@ -435,6 +478,7 @@ WITH final AS (
     CAST('points' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(43 AS SMALLINT) AS card_no,
     CAST('yes_bank_marquee' AS TEXT(100)) AS card_id,
     CAST('YES BANK MARQUEE Credit Card' AS TEXT(200)) AS card_name,
     CAST('YES BANK' AS TEXT(100)) AS bank,
@@ -452,6 +496,7 @@ FROM final
 
 WITH final AS (
   SELECT
+    CAST(0 AS SIGNED) AS card_no,
     CAST('airtel_axis' AS CHAR(100)) AS card_id,
     CAST('Airtel Axis Bank Credit Card' AS CHAR(200)) AS card_name,
     CAST('Axis Bank' AS CHAR(100)) AS bank,
@@ -462,6 +507,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(1 AS SIGNED) AS card_no,
     CAST('amazon_pay_icici' AS CHAR(100)) AS card_id,
     CAST('Amazon Pay ICICI Bank Credit Card' AS CHAR(200)) AS card_name,
     CAST('ICICI Bank' AS CHAR(100)) AS bank,
@@ -472,6 +518,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(2 AS SIGNED) AS card_no,
     CAST('amex_mrcc' AS CHAR(100)) AS card_id,
     CAST('American Express Membership Rewards Credit Card' AS CHAR(200)) AS card_name,
     CAST('American Express' AS CHAR(100)) AS bank,
@@ -482,6 +529,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(3 AS SIGNED) AS card_no,
     CAST('amex_platinum_travel' AS CHAR(100)) AS card_id,
     CAST('American Express Platinum Travel Credit Card' AS CHAR(200)) AS card_name,
     CAST('American Express' AS CHAR(100)) AS bank,
@@ -492,6 +540,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(4 AS SIGNED) AS card_no,
     CAST('amex_smartearn' AS CHAR(100)) AS card_id,
     CAST('American Express SmartEarn Credit Card' AS CHAR(200)) AS card_name,
     CAST('American Express' AS CHAR(100)) AS bank,
@@ -502,6 +551,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(5 AS SIGNED) AS card_no,
     CAST('au_altura' AS CHAR(100)) AS card_id,
     CAST('AU Small Finance Bank Altura Credit Card' AS CHAR(200)) AS card_name,
     CAST('AU Small Finance Bank' AS CHAR(100)) AS bank,
@@ -512,6 +562,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(6 AS SIGNED) AS card_no,
     CAST('au_lit' AS CHAR(100)) AS card_id,
     CAST('AU LIT Credit Card' AS CHAR(200)) AS card_name,
     CAST('AU Small Finance Bank' AS CHAR(100)) AS bank,
@@ -522,6 +573,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(7 AS SIGNED) AS card_no,
     CAST('axis_ace' AS CHAR(100)) AS card_id,
     CAST('Axis Bank ACE Credit Card' AS CHAR(200)) AS card_name,
     CAST('Axis Bank' AS CHAR(100)) AS bank,
@@ -532,6 +584,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(8 AS SIGNED) AS card_no,
     CAST('axis_atlas' AS CHAR(100)) AS card_id,
     CAST('Axis Bank ATLAS Credit Card' AS CHAR(200)) AS card_name,
     CAST('Axis Bank' AS CHAR(100)) AS bank,
@@ -542,6 +595,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(9 AS SIGNED) AS card_no,
     CAST('axis_cashback' AS CHAR(100)) AS card_id,
     CAST('Axis Bank Cashback Credit Card' AS CHAR(200)) AS card_name,
     CAST('Axis Bank' AS CHAR(100)) AS bank,
@@ -552,6 +606,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(10 AS SIGNED) AS card_no,
     CAST('axis_magnus' AS CHAR(100)) AS card_id,
     CAST('Axis Bank Magnus Credit Card' AS CHAR(200)) AS card_name,
     CAST('Axis Bank' AS CHAR(100)) AS bank,
@@ -562,6 +617,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(11 AS SIGNED) AS card_no,
     CAST('axis_my_zone' AS CHAR(100)) AS card_id,
     CAST('Axis Bank MY ZONE Credit Card' AS CHAR(200)) AS card_name,
     CAST('Axis Bank' AS CHAR(100)) AS bank,
@@ -572,6 +628,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(12 AS SIGNED) AS card_no,
     CAST('axis_neo' AS CHAR(100)) AS card_id,
     CAST('Axis Bank Neo Credit Card' AS CHAR(200)) AS card_name,
     CAST('Axis Bank' AS CHAR(100)) AS bank,
@@ -582,6 +639,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(13 AS SIGNED) AS card_no,
     CAST('axis_select' AS CHAR(100)) AS card_id,
     CAST('Axis Bank SELECT Credit Card' AS CHAR(200)) AS card_name,
     CAST('Axis Bank' AS CHAR(100)) AS bank,
@@ -592,6 +650,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(14 AS SIGNED) AS card_no,
     CAST('bob_eterna' AS CHAR(100)) AS card_id,
     CAST('BOBCARD ETERNA Credit Card' AS CHAR(200)) AS card_name,
     CAST('Bank of Baroda (BOBCARD)' AS CHAR(100)) AS bank,
@@ -602,6 +661,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(15 AS SIGNED) AS card_no,
     CAST('flipkart_axis' AS CHAR(100)) AS card_id,
     CAST('Flipkart Axis Bank Credit Card' AS CHAR(200)) AS card_name,
     CAST('Axis Bank' AS CHAR(100)) AS bank,
@@ -612,6 +672,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(16 AS SIGNED) AS card_no,
     CAST('hdfc_diners_black' AS CHAR(100)) AS card_id,
     CAST('HDFC Bank Diners Club Black Metal Edition Credit Card' AS CHAR(200)) AS card_name,
     CAST('HDFC Bank' AS CHAR(100)) AS bank,
@@ -622,6 +683,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(17 AS SIGNED) AS card_no,
     CAST('hdfc_freedom' AS CHAR(100)) AS card_id,
     CAST('HDFC Bank Freedom Credit Card' AS CHAR(200)) AS card_name,
     CAST('HDFC Bank' AS CHAR(100)) AS bank,
@@ -632,6 +694,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(18 AS SIGNED) AS card_no,
     CAST('hdfc_infinia' AS CHAR(100)) AS card_id,
     CAST('HDFC Bank Infinia Credit Card (Metal Edition)' AS CHAR(200)) AS card_name,
     CAST('HDFC Bank' AS CHAR(100)) AS bank,
@@ -642,6 +705,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(19 AS SIGNED) AS card_no,
     CAST('hdfc_millennia' AS CHAR(100)) AS card_id,
     CAST('HDFC Bank Millennia Credit Card' AS CHAR(200)) AS card_name,
     CAST('HDFC Bank' AS CHAR(100)) AS bank,
@@ -652,6 +716,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(20 AS SIGNED) AS card_no,
     CAST('hdfc_moneyback_plus' AS CHAR(100)) AS card_id,
     CAST('HDFC Bank MoneyBack+ Credit Card' AS CHAR(200)) AS card_name,
     CAST('HDFC Bank' AS CHAR(100)) AS bank,
@@ -662,6 +727,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(21 AS SIGNED) AS card_no,
     CAST('hdfc_regalia' AS CHAR(100)) AS card_id,
     CAST('HDFC Bank Regalia Credit Card' AS CHAR(200)) AS card_name,
     CAST('HDFC Bank' AS CHAR(100)) AS bank,
@@ -672,6 +738,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(22 AS SIGNED) AS card_no,
     CAST('hdfc_regalia_gold' AS CHAR(100)) AS card_id,
     CAST('HDFC Bank Regalia Gold Credit Card' AS CHAR(200)) AS card_name,
     CAST('HDFC Bank' AS CHAR(100)) AS bank,
@@ -682,6 +749,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(23 AS SIGNED) AS card_no,
     CAST('hsbc_live_plus' AS CHAR(100)) AS card_id,
     CAST('HSBC Live+ Credit Card' AS CHAR(200)) AS card_name,
     CAST('HSBC' AS CHAR(100)) AS bank,
@@ -692,6 +760,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(24 AS SIGNED) AS card_no,
     CAST('icici_coral' AS CHAR(100)) AS card_id,
     CAST('ICICI Bank Coral Credit Card' AS CHAR(200)) AS card_name,
     CAST('ICICI Bank' AS CHAR(100)) AS bank,
@@ -702,6 +771,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(25 AS SIGNED) AS card_no,
     CAST('icici_rubyx' AS CHAR(100)) AS card_id,
     CAST('ICICI Bank Rubyx Credit Card' AS CHAR(200)) AS card_name,
     CAST('ICICI Bank' AS CHAR(100)) AS bank,
@@ -712,6 +782,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(26 AS SIGNED) AS card_no,
     CAST('icici_sapphiro' AS CHAR(100)) AS card_id,
     CAST('ICICI Bank Sapphiro Credit Card' AS CHAR(200)) AS card_name,
     CAST('ICICI Bank' AS CHAR(100)) AS bank,
@@ -722,6 +793,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(27 AS SIGNED) AS card_no,
     CAST('idfc_first_millennia' AS CHAR(100)) AS card_id,
     CAST('IDFC FIRST Millennia Credit Card' AS CHAR(200)) AS card_name,
     CAST('IDFC FIRST Bank' AS CHAR(100)) AS bank,
@@ -732,6 +804,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(28 AS SIGNED) AS card_no,
     CAST('idfc_first_select' AS CHAR(100)) AS card_id,
     CAST('IDFC FIRST Select Credit Card' AS CHAR(200)) AS card_name,
     CAST('IDFC FIRST Bank' AS CHAR(100)) AS bank,
@@ -742,6 +815,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(29 AS SIGNED) AS card_no,
     CAST('idfc_first_wealth' AS CHAR(100)) AS card_id,
     CAST('IDFC FIRST Wealth Credit Card' AS CHAR(200)) AS card_name,
     CAST('IDFC FIRST Bank' AS CHAR(100)) AS bank,
@@ -752,6 +826,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(30 AS SIGNED) AS card_no,
     CAST('indusind_legend' AS CHAR(100)) AS card_id,
     CAST('IndusInd Bank Legend Credit Card' AS CHAR(200)) AS card_name,
     CAST('IndusInd Bank' AS CHAR(100)) AS bank,
@@ -762,6 +837,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(31 AS SIGNED) AS card_no,
     CAST('kotak_league_platinum' AS CHAR(100)) AS card_id,
     CAST('Kotak League Platinum Credit Card' AS CHAR(200)) AS card_name,
     CAST('Kotak Mahindra Bank' AS CHAR(100)) AS bank,
@@ -772,6 +848,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(32 AS SIGNED) AS card_no,
     CAST('kotak_myntra' AS CHAR(100)) AS card_id,
     CAST('Myntra Kotak Credit Card' AS CHAR(200)) AS card_name,
     CAST('Kotak Mahindra Bank' AS CHAR(100)) AS bank,
@@ -782,6 +859,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(33 AS SIGNED) AS card_no,
     CAST('onecard' AS CHAR(100)) AS card_id,
     CAST('OneCard Credit Card' AS CHAR(200)) AS card_name,
     CAST('OneCard (FPL Technologies, with partner banks)' AS CHAR(100)) AS bank,
@@ -792,6 +870,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(34 AS SIGNED) AS card_no,
     CAST('sbi_card_elite' AS CHAR(100)) AS card_id,
     CAST('SBI Card ELITE' AS CHAR(200)) AS card_name,
     CAST('SBI Card' AS CHAR(100)) AS bank,
@@ -802,6 +881,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(35 AS SIGNED) AS card_no,
     CAST('sbi_card_prime' AS CHAR(100)) AS card_id,
     CAST('SBI Card PRIME' AS CHAR(200)) AS card_name,
     CAST('SBI Card' AS CHAR(100)) AS bank,
@@ -812,6 +892,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(36 AS SIGNED) AS card_no,
     CAST('sbi_cashback' AS CHAR(100)) AS card_id,
     CAST('Cashback SBI Card' AS CHAR(200)) AS card_name,
     CAST('SBI Card' AS CHAR(100)) AS bank,
@@ -822,6 +903,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(37 AS SIGNED) AS card_no,
     CAST('sbi_simplyclick' AS CHAR(100)) AS card_id,
     CAST('SimplyCLICK SBI Card' AS CHAR(200)) AS card_name,
     CAST('SBI Card' AS CHAR(100)) AS bank,
@@ -832,6 +914,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(38 AS SIGNED) AS card_no,
     CAST('sbi_simplysave' AS CHAR(100)) AS card_id,
     CAST('SimplySAVE SBI Card' AS CHAR(200)) AS card_name,
     CAST('SBI Card' AS CHAR(100)) AS bank,
@@ -842,6 +925,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(39 AS SIGNED) AS card_no,
     CAST('standard_chartered_smart' AS CHAR(100)) AS card_id,
     CAST('Standard Chartered Smart Credit Card' AS CHAR(200)) AS card_name,
     CAST('Standard Chartered' AS CHAR(100)) AS bank,
@@ -852,6 +936,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(40 AS SIGNED) AS card_no,
     CAST('swiggy_hdfc' AS CHAR(100)) AS card_id,
     CAST('Swiggy HDFC Bank Credit Card' AS CHAR(200)) AS card_name,
     CAST('HDFC Bank' AS CHAR(100)) AS bank,
@@ -862,6 +947,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(41 AS SIGNED) AS card_no,
     CAST('tata_neu_infinity_hdfc' AS CHAR(100)) AS card_id,
     CAST('Tata Neu Infinity HDFC Bank Credit Card' AS CHAR(200)) AS card_name,
     CAST('HDFC Bank' AS CHAR(100)) AS bank,
@@ -872,6 +958,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(42 AS SIGNED) AS card_no,
     CAST('tata_neu_plus_hdfc' AS CHAR(100)) AS card_id,
     CAST('Tata Neu Plus HDFC Bank Credit Card' AS CHAR(200)) AS card_name,
     CAST('HDFC Bank' AS CHAR(100)) AS bank,
@@ -882,6 +969,7 @@ WITH final AS (
     CAST('points' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(43 AS SIGNED) AS card_no,
     CAST('yes_bank_marquee' AS CHAR(100)) AS card_id,
     CAST('YES BANK MARQUEE Credit Card' AS CHAR(200)) AS card_name,
     CAST('YES BANK' AS CHAR(100)) AS bank,

@@ -10,10 +10,24 @@ with users as (
 
 ),
 
+numbered as (
+
+    -- user_no numbers the batch in user_id order: the per-card rows carry it
+    -- instead of the VARCHAR id (compiler/models.py, USER_KEY), and consecutive
+    -- numbers make the chunks.
+    select
+        users.*,
+        row_number() over (order by user_id) as user_no
+    from users
+    where processing_status = 'pending'
+
+),
+
 final as (
 
     select
         user_id,
+        user_no,
         amazon,
         flipkart,
         myntra,
@@ -22,9 +36,8 @@ final as (
         other_online,
         processing_error,
         {{ cg_now() }} as batch_started_at,
-        {{ cg_chunk_number('row_number() over (order by user_id)') }} as chunk_no
-    from users
-    where processing_status = 'pending'
+        {{ cg_chunk_number('user_no') }} as chunk_no
+    from numbered
 
 )
 

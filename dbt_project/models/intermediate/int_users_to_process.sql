@@ -11,7 +11,7 @@ with batch as (
 
 final as (
 
-    select user_id, amazon, flipkart, myntra, ajio, grocery, other_online
+    select user_no, amazon, flipkart, myntra, ajio, grocery, other_online
     from batch
     where processing_error is null
         and chunk_no = {{ cg_current_chunk() }}

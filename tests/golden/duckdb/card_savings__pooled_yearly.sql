@@ -9,7 +9,7 @@ WITH users AS (
   FROM int_users_to_process
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -20,7 +20,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(CASE
       WHEN amazon < 10000000
       THEN ROUND(amazon * 0.0333333333, 2)
@@ -41,7 +41,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(LEAST(part_1 * 12, 12345.67) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
@@ -55,10 +55,10 @@ WITH users AS (
     CAST(part_4 AS DECIMAL(12, 2)) AS grocery_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('pooled_yearly' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(3 AS SMALLINT) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS BIGINT) + 6
     ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -74,6 +74,12 @@ WITH users AS (
     CAST(amazon_yearly + flipkart_yearly + myntra_yearly + grocery_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 999 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 999 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 996 AS rank_key
+  FROM figures
 )
 SELECT
   *

@@ -9,7 +9,7 @@ WITH users AS (
   FROM int_users_to_process
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -22,7 +22,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(CASE
       WHEN amazon < 10000000
       THEN ROUND(
@@ -107,7 +107,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(LEAST(part_1 * 12, 48000) AS DECIMAL(18, 3)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
@@ -123,10 +123,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('tiered_points' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(4 AS SMALLINT) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 1000 AS BIGINT) + 60
     ) // 120 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -149,6 +149,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 2500 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 2500 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 995 AS rank_key
+  FROM figures
 )
 SELECT
   *

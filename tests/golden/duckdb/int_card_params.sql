@@ -5,6 +5,7 @@
 
 WITH final AS (
   SELECT
+    CAST(0 AS SMALLINT) AS card_no,
     CAST('amazon_pay' AS TEXT(100)) AS card_id,
     CAST('Amazon Pay ICICI Credit Card' AS TEXT(200)) AS card_name,
     CAST('ICICI Bank' AS TEXT(100)) AS bank,
@@ -15,6 +16,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(1 AS SMALLINT) AS card_no,
     CAST('benefits_only' AS TEXT(100)) AS card_id,
     CAST('Lounge Card' AS TEXT(200)) AS card_name,
     CAST('Test Bank' AS TEXT(100)) AS bank,
@@ -25,6 +27,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(2 AS SMALLINT) AS card_no,
     CAST('flipkart_axis' AS TEXT(100)) AS card_id,
     CAST('Flipkart Axis Bank Credit Card' AS TEXT(200)) AS card_name,
     CAST('Axis Bank' AS TEXT(100)) AS bank,
@@ -35,6 +38,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(3 AS SMALLINT) AS card_no,
     CAST('pooled_yearly' AS TEXT(100)) AS card_id,
     CAST('Pooled Yearly Card' AS TEXT(200)) AS card_name,
     CAST('Test Bank' AS TEXT(100)) AS bank,
@@ -45,6 +49,7 @@ WITH final AS (
     CAST('cashback' AS TEXT(10)) AS reward
   UNION ALL
   SELECT
+    CAST(4 AS SMALLINT) AS card_no,
     CAST('tiered_points' AS TEXT(100)) AS card_id,
     CAST('Tiered Points Card' AS TEXT(200)) AS card_name,
     CAST('Bank of O''Brien \ Sons' AS TEXT(100)) AS bank,

@@ -9,7 +9,7 @@ WITH users AS (
   FROM int_users_to_process
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -20,18 +20,18 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(250.5 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('benefits_only' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(1 AS SIGNED) AS card_no,
     CAST(0 AS DECIMAL(12, 2)) AS amazon_points,
     CAST(0 AS DECIMAL(12, 2)) AS flipkart_points,
     CAST(0 AS DECIMAL(12, 2)) AS myntra_points,
@@ -41,6 +41,12 @@ WITH users AS (
     CAST(0 AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 998 AS rank_key
+  FROM figures
 )
 SELECT
   *

@@ -9,7 +9,7 @@ WITH users AS (
   FROM int_users_to_process
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -20,7 +20,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(flipkart * 0.05, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(myntra * 0.075, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(amazon * 0.01, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -31,7 +31,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_3 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_3 AS DECIMAL(12, 2)) AS amazon_points,
     CAST(LEAST(part_1 * 12, 16000) AS DECIMAL(18, 2)) AS flipkart_yearly,
@@ -44,10 +44,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('flipkart_axis' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(2 AS SIGNED) AS card_no,
     amazon_points,
     CAST(CAST((
       CAST(flipkart_yearly * 100 AS SIGNED) + 6
@@ -61,6 +61,12 @@ WITH users AS (
     CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 500 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 500 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 997 AS rank_key
+  FROM figures
 )
 SELECT
   *

@@ -9,7 +9,7 @@ WITH users AS (
   FROM int_users_to_process
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -20,7 +20,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(amazon * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(flipkart * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(myntra * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -30,7 +30,7 @@ WITH users AS (
   LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(LEAST(part_1 * 12, 12345.67) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
@@ -44,10 +44,10 @@ WITH users AS (
     CAST(part_4 AS DECIMAL(12, 2)) AS grocery_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('pooled_yearly' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(3 AS SIGNED) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS SIGNED) + 6
     ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -63,6 +63,12 @@ WITH users AS (
     CAST(amazon_yearly + flipkart_yearly + myntra_yearly + grocery_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 999 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 999 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 996 AS rank_key
+  FROM figures
 )
 SELECT
   *

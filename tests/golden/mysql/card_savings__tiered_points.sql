@@ -9,7 +9,7 @@ WITH users AS (
   FROM int_users_to_process
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -22,7 +22,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(
       LEAST(amazon, 5000) * 0.0266666667 + GREATEST(LEAST(amazon, 40000) - 5000, 0) * 0.0666666667 + GREATEST(amazon - 40000, 0) * 0.07,
       2
@@ -55,7 +55,7 @@ WITH users AS (
   LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(LEAST(part_1 * 12, 48000) AS DECIMAL(18, 3)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
@@ -71,10 +71,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('tiered_points' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(4 AS SIGNED) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 1000 AS SIGNED) + 60
     ) DIV 120 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -97,6 +97,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 2500 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 2500 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 995 AS rank_key
+  FROM figures
 )
 SELECT
   *

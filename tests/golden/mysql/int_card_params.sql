@@ -5,6 +5,7 @@
 
 WITH final AS (
   SELECT
+    CAST(0 AS SIGNED) AS card_no,
     CAST('amazon_pay' AS CHAR(100)) AS card_id,
     CAST('Amazon Pay ICICI Credit Card' AS CHAR(200)) AS card_name,
     CAST('ICICI Bank' AS CHAR(100)) AS bank,
@@ -15,6 +16,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(1 AS SIGNED) AS card_no,
     CAST('benefits_only' AS CHAR(100)) AS card_id,
     CAST('Lounge Card' AS CHAR(200)) AS card_name,
     CAST('Test Bank' AS CHAR(100)) AS bank,
@@ -25,6 +27,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(2 AS SIGNED) AS card_no,
     CAST('flipkart_axis' AS CHAR(100)) AS card_id,
     CAST('Flipkart Axis Bank Credit Card' AS CHAR(200)) AS card_name,
     CAST('Axis Bank' AS CHAR(100)) AS bank,
@@ -35,6 +38,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(3 AS SIGNED) AS card_no,
     CAST('pooled_yearly' AS CHAR(100)) AS card_id,
     CAST('Pooled Yearly Card' AS CHAR(200)) AS card_name,
     CAST('Test Bank' AS CHAR(100)) AS bank,
@@ -45,6 +49,7 @@ WITH final AS (
     CAST('cashback' AS CHAR(10)) AS reward
   UNION ALL
   SELECT
+    CAST(4 AS SIGNED) AS card_no,
     CAST('tiered_points' AS CHAR(100)) AS card_id,
     CAST('Tiered Points Card' AS CHAR(200)) AS card_name,
     CAST('Bank of O''Brien \\ Sons' AS CHAR(100)) AS bank,

@@ -9,7 +9,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -20,7 +20,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(amazon * 0.02, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(flipkart * 0.02, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(myntra * 0.02, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -34,7 +34,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 + LEAST(part_8 * 12, 3000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_2 * 12 + LEAST(part_7 * 12, 6000) AS DECIMAL(18, 2)) AS flipkart_yearly,
     CAST(part_3 * 12 + LEAST((
@@ -48,10 +48,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('amex_smartearn' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(4 AS SMALLINT) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS BIGINT) + 6
     ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -70,6 +70,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 495 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 495 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 995 AS rank_key
+  FROM figures
 )
 SELECT
   *
@@ -83,7 +89,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -94,7 +100,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(amazon * 0.02, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(flipkart * 0.02, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(myntra * 0.02, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -109,7 +115,7 @@ WITH users AS (
   LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 + LEAST(part_8 * 12, 3000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_2 * 12 + LEAST(part_7 * 12, 6000) AS DECIMAL(18, 2)) AS flipkart_yearly,
     CAST(part_3 * 12 + LEAST((
@@ -123,10 +129,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('amex_smartearn' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(4 AS SIGNED) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS SIGNED) + 6
     ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -145,6 +151,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 495 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 495 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 995 AS rank_key
+  FROM figures
 )
 SELECT
   *

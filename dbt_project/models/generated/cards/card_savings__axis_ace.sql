@@ -9,7 +9,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -20,7 +20,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(amazon * 0.015, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(flipkart * 0.015, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(myntra * 0.015, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -31,7 +31,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
     CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
@@ -46,10 +46,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('axis_ace' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(7 AS SMALLINT) AS card_no,
     amazon_points,
     flipkart_points,
     myntra_points,
@@ -59,6 +59,12 @@ WITH users AS (
     CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 499 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 499 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 992 AS rank_key
+  FROM figures
 )
 SELECT
   *
@@ -72,7 +78,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -83,7 +89,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(amazon * 0.015, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(flipkart * 0.015, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(myntra * 0.015, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -94,7 +100,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
     CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
@@ -109,10 +115,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('axis_ace' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(7 AS SIGNED) AS card_no,
     amazon_points,
     flipkart_points,
     myntra_points,
@@ -122,6 +128,12 @@ WITH users AS (
     CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 499 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 499 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 992 AS rank_key
+  FROM figures
 )
 SELECT
   *

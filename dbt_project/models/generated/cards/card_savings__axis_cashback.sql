@@ -9,7 +9,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -25,7 +25,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(
       CAST(LEAST(amazon, 5000) * 0.02 + GREATEST(LEAST(amazon, 40000) - 5000, 0) * 0.05 + GREATEST(amazon - 40000, 0) * 0.07 AS DECIMAL(18, 4)),
       2
@@ -54,7 +54,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(LEAST(part_1 * 12, 48000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
@@ -81,10 +81,10 @@ WITH users AS (
     ) * 12, 48000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('axis_cashback' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(9 AS SMALLINT) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS BIGINT) + 6
     ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -106,6 +106,12 @@ WITH users AS (
     CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 1000 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 1000 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 990 AS rank_key
+  FROM figures
 )
 SELECT
   *
@@ -119,7 +125,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -135,7 +141,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(
       LEAST(amazon, 5000) * 0.02 + GREATEST(LEAST(amazon, 40000) - 5000, 0) * 0.05 + GREATEST(amazon - 40000, 0) * 0.07,
       2
@@ -165,7 +171,7 @@ WITH users AS (
   LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(LEAST(part_1 * 12, 48000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
@@ -192,10 +198,10 @@ WITH users AS (
     ) * 12, 48000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('axis_cashback' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(9 AS SIGNED) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS SIGNED) + 6
     ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -217,6 +223,12 @@ WITH users AS (
     CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 1000 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 1000 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 990 AS rank_key
+  FROM figures
 )
 SELECT
   *

@@ -9,7 +9,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -20,7 +20,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(amazon * 0.03, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(flipkart * 0.03, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(myntra * 0.03, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -37,7 +37,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 + LEAST(part_7 * 12, 48000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_2 * 12 + LEAST((
       part_7 + part_8
@@ -64,10 +64,10 @@ WITH users AS (
     ) * 12, 48000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('bob_eterna' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(14 AS SMALLINT) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS BIGINT) + 6
     ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -92,6 +92,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 2499 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 2499 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 985 AS rank_key
+  FROM figures
 )
 SELECT
   *
@@ -105,7 +111,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -116,7 +122,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(amazon * 0.03, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(flipkart * 0.03, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(myntra * 0.03, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -134,7 +140,7 @@ WITH users AS (
   LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 + LEAST(part_7 * 12, 48000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_2 * 12 + LEAST((
       part_7 + part_8
@@ -161,10 +167,10 @@ WITH users AS (
     ) * 12, 48000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('bob_eterna' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(14 AS SIGNED) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS SIGNED) + 6
     ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -189,6 +195,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 2499 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 2499 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 985 AS rank_key
+  FROM figures
 )
 SELECT
   *

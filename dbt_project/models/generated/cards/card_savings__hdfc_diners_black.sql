@@ -9,7 +9,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -20,7 +20,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(CASE
       WHEN grocery < 10000000
       THEN ROUND(grocery * 0.0333333333, 2)
@@ -55,7 +55,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(LEAST(part_2 * 12, 900000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_2 + part_3
@@ -78,10 +78,10 @@ WITH users AS (
     ) * 12, 900000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('hdfc_diners_black' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(16 AS SMALLINT) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS BIGINT) + 6
     ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -103,6 +103,12 @@ WITH users AS (
     CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 10000 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 10000 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 983 AS rank_key
+  FROM figures
 )
 SELECT
   *
@@ -116,7 +122,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -127,7 +133,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(grocery * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(amazon * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(flipkart * 0.0333333333, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -139,7 +145,7 @@ WITH users AS (
   LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(LEAST(part_2 * 12, 900000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_2 + part_3
@@ -162,10 +168,10 @@ WITH users AS (
     ) * 12, 900000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('hdfc_diners_black' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(16 AS SIGNED) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS SIGNED) + 6
     ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -187,6 +193,12 @@ WITH users AS (
     CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 10000 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 10000 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 983 AS rank_key
+  FROM figures
 )
 SELECT
   *

@@ -9,7 +9,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -20,7 +20,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(CASE
       WHEN amazon < 10000000
       THEN ROUND(amazon * 0.0133333333, 2)
@@ -57,7 +57,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 + LEAST(part_6 * 12, 27000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_2 * 12 + LEAST((
       part_6 + part_7
@@ -71,10 +71,10 @@ WITH users AS (
     CAST(part_5 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('hdfc_moneyback_plus' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(20 AS SMALLINT) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS BIGINT) + 6
     ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -93,6 +93,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 500 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 500 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 979 AS rank_key
+  FROM figures
 )
 SELECT
   *
@@ -106,7 +112,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -117,7 +123,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(amazon * 0.0133333333, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(flipkart * 0.0133333333, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(myntra * 0.0133333333, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -131,7 +137,7 @@ WITH users AS (
   LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 + LEAST(part_6 * 12, 27000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_2 * 12 + LEAST((
       part_6 + part_7
@@ -145,10 +151,10 @@ WITH users AS (
     CAST(part_5 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('hdfc_moneyback_plus' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(20 AS SIGNED) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS SIGNED) + 6
     ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -167,6 +173,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 500 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 500 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 979 AS rank_key
+  FROM figures
 )
 SELECT
   *

@@ -9,7 +9,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -20,7 +20,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(CASE
       WHEN grocery < 10000000
       THEN ROUND(grocery * 0.0266666667, 2)
@@ -60,7 +60,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_2 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_2 AS DECIMAL(12, 2)) AS amazon_points,
     CAST(part_3 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
@@ -73,10 +73,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('hdfc_regalia_gold' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(22 AS SMALLINT) AS card_no,
     amazon_points,
     flipkart_points,
     CAST(CAST((
@@ -93,6 +93,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 2500 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 2500 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 977 AS rank_key
+  FROM figures
 )
 SELECT
   *
@@ -106,7 +112,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -117,7 +123,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(grocery * 0.0266666667, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(amazon * 0.0266666667, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(flipkart * 0.0266666667, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -129,7 +135,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_2 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_2 AS DECIMAL(12, 2)) AS amazon_points,
     CAST(part_3 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
@@ -142,10 +148,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('hdfc_regalia_gold' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(22 AS SIGNED) AS card_no,
     amazon_points,
     flipkart_points,
     CAST(CAST((
@@ -162,6 +168,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 2500 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 2500 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 977 AS rank_key
+  FROM figures
 )
 SELECT
   *

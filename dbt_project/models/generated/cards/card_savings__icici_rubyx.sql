@@ -9,7 +9,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -20,7 +20,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(amazon * 0.02, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(flipkart * 0.02, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(myntra * 0.02, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -31,7 +31,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
     CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
@@ -45,10 +45,10 @@ WITH users AS (
     CAST(part_5 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('icici_rubyx' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(25 AS SMALLINT) AS card_no,
     amazon_points,
     flipkart_points,
     myntra_points,
@@ -63,6 +63,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 3000 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 3000 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 974 AS rank_key
+  FROM figures
 )
 SELECT
   *
@@ -76,7 +82,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -87,7 +93,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(amazon * 0.02, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(flipkart * 0.02, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(myntra * 0.02, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -98,7 +104,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
     CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
@@ -112,10 +118,10 @@ WITH users AS (
     CAST(part_5 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('icici_rubyx' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(25 AS SIGNED) AS card_no,
     amazon_points,
     flipkart_points,
     myntra_points,
@@ -130,6 +136,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 3000 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 3000 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 974 AS rank_key
+  FROM figures
 )
 SELECT
   *

@@ -9,7 +9,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -25,7 +25,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(
       CAST(LEAST(amazon, 20000) * 0.015 + GREATEST(amazon - 20000, 0) * 0.05 AS DECIMAL(18, 5)),
       2
@@ -54,7 +54,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
     CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
@@ -69,10 +69,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('idfc_first_select' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(28 AS SMALLINT) AS card_no,
     amazon_points,
     flipkart_points,
     myntra_points,
@@ -85,6 +85,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 971 AS rank_key
+  FROM figures
 )
 SELECT
   *
@@ -98,7 +104,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -114,7 +120,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(LEAST(amazon, 20000) * 0.015 + GREATEST(amazon - 20000, 0) * 0.05, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(
       GREATEST(LEAST(line_1, 20000) - amazon, 0) * 0.015 + GREATEST(line_1 - GREATEST(amazon, 20000), 0) * 0.05,
@@ -141,7 +147,7 @@ WITH users AS (
   LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
     CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
@@ -156,10 +162,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('idfc_first_select' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(28 AS SIGNED) AS card_no,
     amazon_points,
     flipkart_points,
     myntra_points,
@@ -172,6 +178,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 971 AS rank_key
+  FROM figures
 )
 SELECT
   *

@@ -9,7 +9,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -25,7 +25,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(CASE
       WHEN amazon < 10000000
       THEN ROUND(
@@ -111,7 +111,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
     CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
@@ -126,10 +126,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('kotak_league_platinum' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(31 AS SMALLINT) AS card_no,
     amazon_points,
     flipkart_points,
     myntra_points,
@@ -142,6 +142,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 499 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 499 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 968 AS rank_key
+  FROM figures
 )
 SELECT
   *
@@ -155,7 +161,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -171,7 +177,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(
       LEAST(amazon, 16667) * 0.0266666667 + GREATEST(amazon - 16667, 0) * 0.0533333333,
       2
@@ -201,7 +207,7 @@ WITH users AS (
   LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(part_1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(part_1 AS DECIMAL(12, 2)) AS amazon_points,
     CAST(part_2 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
@@ -216,10 +222,10 @@ WITH users AS (
     CAST(part_6 AS DECIMAL(12, 2)) AS other_online_points,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('kotak_league_platinum' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(31 AS SIGNED) AS card_no,
     amazon_points,
     flipkart_points,
     myntra_points,
@@ -232,6 +238,12 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 499 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 499 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 968 AS rank_key
+  FROM figures
 )
 SELECT
   *

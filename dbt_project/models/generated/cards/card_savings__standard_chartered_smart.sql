@@ -9,7 +9,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -20,7 +20,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(amazon * 0.02, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(flipkart * 0.02, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(myntra * 0.02, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -31,7 +31,7 @@ WITH users AS (
   FROM spend
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(LEAST(part_1 * 12, 12000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
@@ -58,10 +58,10 @@ WITH users AS (
     ) * 12, 12000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('standard_chartered_smart' AS TEXT(100)) AS card_id,
+    user_no,
+    CAST(39 AS SMALLINT) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS BIGINT) + 6
     ) // 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -83,6 +83,12 @@ WITH users AS (
     CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 499 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 499 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 960 AS rank_key
+  FROM figures
 )
 SELECT
   *
@@ -96,7 +102,7 @@ WITH users AS (
   FROM {{ ref('int_users_to_process') }}
 ), spend AS (
   SELECT
-    user_id,
+    user_no,
     amazon,
     flipkart,
     myntra,
@@ -107,7 +113,7 @@ WITH users AS (
   FROM users
 ), units AS (
   SELECT
-    user_id,
+    user_no,
     CAST(ROUND(amazon * 0.02, 2) AS DECIMAL(18, 2)) AS part_1,
     CAST(ROUND(flipkart * 0.02, 2) AS DECIMAL(18, 2)) AS part_2,
     CAST(ROUND(myntra * 0.02, 2) AS DECIMAL(18, 2)) AS part_3,
@@ -119,7 +125,7 @@ WITH users AS (
   LIMIT 18446744073709551615
 ), yearly AS (
   SELECT
-    user_id,
+    user_no,
     CAST(LEAST(part_1 * 12, 12000) AS DECIMAL(18, 2)) AS amazon_yearly,
     CAST(LEAST((
       part_1 + part_2
@@ -146,10 +152,10 @@ WITH users AS (
     ) * 12, 12000) AS DECIMAL(18, 2)) AS other_online_yearly,
     total_extra_benefits
   FROM units
-), final AS (
+), figures AS (
   SELECT
-    user_id,
-    CAST('standard_chartered_smart' AS CHAR(100)) AS card_id,
+    user_no,
+    CAST(39 AS SIGNED) AS card_no,
     CAST(CAST((
       CAST(amazon_yearly * 100 AS SIGNED) + 6
     ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
@@ -171,6 +177,12 @@ WITH users AS (
     CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 499 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 499 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS SIGNED) * 1000 + 960 AS rank_key
+  FROM figures
 )
 SELECT
   *
