@@ -205,6 +205,16 @@ def _figures_select(rc: ResolvedCard, card_no: int, yearly_cte: str) -> exp.Sele
     return exp.select(*cols).from_(yearly_cte)
 
 
+def _materialized(query: exp.Select, dialect: str) -> exp.Select:
+    """MariaDB/MySQL: keep this CTE from being merged into its reader.
+
+    Merging substitutes expressions, and final reads total_savings_yearly in
+    net_savings and again in rank_key, each the whole yearly arithmetic once
+    more.  Kept apart, a 20K-user chunk of the 44 cards took 12.9 s instead of
+    19.8 s (MariaDB 10.11, issue 5)."""
+    return query.limit(ALL_ROWS) if dialect == "mysql" else query
+
+
 def _final_select(rc: ResolvedCard, card_no: int, figures_cte: str) -> exp.Select:
     net = x.cast_output(x.add(x.sub(x.col("total_savings_yearly"), x.number(rc.card.joining_fee)), x.col("total_extra_benefits")))
     return exp.select("*", x.alias(net, "net_savings"), x.alias(rank_key(net.copy(), card_no), "rank_key")).from_(figures_cte)
@@ -243,7 +253,7 @@ def card_savings_model(rc: ResolvedCard, card_no: int, as_of, assumptions: dict[
         (SPEND_CTE, _spend_select(rc)),
         (UNITS_CTE, _units_select(rc, dialect)),
         (YEARLY_CTE, _yearly_select(rc, UNITS_CTE)),
-        (FIGURES_CTE, _figures_select(rc, card_no, YEARLY_CTE)),
+        (FIGURES_CTE, _materialized(_figures_select(rc, card_no, YEARLY_CTE), dialect)),
         (FINAL_CTE, _final_select(rc, card_no, FIGURES_CTE)),
     )
     query = exp.select("*").from_(FINAL_CTE)

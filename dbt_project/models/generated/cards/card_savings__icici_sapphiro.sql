@@ -136,6 +136,7 @@ WITH users AS (
     ) AS DECIMAL(12, 2)) AS total_savings_yearly,
     total_extra_benefits
   FROM yearly
+  LIMIT 18446744073709551615
 ), final AS (
   SELECT
     *,
