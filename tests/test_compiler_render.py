@@ -91,3 +91,15 @@ def test_assumption_values_reach_the_header(tmp_path, capsys, value):
     code, _, _ = run(capsys, "rules", "--rules-dir", VALID, "--out", tmp_path, "--assume", "amazon_prime=" + value)
     assert code == 0
     assert "amazon_prime=" + value in (tmp_path / "models/generated/schema.yml").read_text().splitlines()[0]
+
+
+def test_a_catalog_larger_than_the_rank_key_holds_is_refused(monkeypatch):
+    from builders import card, catalog
+
+    from cgcompile.compiler import compile_catalog, models, settings_for
+    from cgcompile.errors import CgError
+
+    monkeypatch.setattr(models, "CARD_SLOTS", 2)
+    cat = catalog(card("a"), card("b"), card("c"))
+    with pytest.raises(CgError, match="3 cards are valid on .*holds at most 2"):
+        compile_catalog(cat, settings_for(cat, VALID, None, {}))

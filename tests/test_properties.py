@@ -31,7 +31,6 @@ from cgcompile.model import CATEGORIES
 from cgcompile.verify import OUTPUT_COLUMNS
 from jobkit import REPO
 
-BATCH_MODEL = "int_batch"
 MART = (REPO / "dbt_project/models/marts/card_recommendations.sql").read_text()
 USERS_MODEL = "int_users_to_process"
 NAMED = CATEGORIES[:-1]
@@ -69,7 +68,6 @@ class Rendered:
             "cg_now": lambda: "current_timestamp",
             "cg_batch_id": lambda: "batch",
             "rules_version": lambda: "rules",
-            "cg_current_chunk": lambda: "0",  # one chunk: int_batch below numbers them all 0
             "cg_id_base": lambda: "0",
             "execute": run_query is not None,  # dbt's execution phase: run_query reads the database
             "run_query": run_query,
@@ -127,7 +125,7 @@ def run_compiled(cat, users: list[tuple[str, object]], mariadb=None) -> dict[str
         con = mariadb.connect()
         cur, mark = con.cursor(), "%s"
     try:
-        tables = [USERS_MODEL, BATCH_MODEL, *(n for n, m in models.items() if m.materialized != "ephemeral")]
+        tables = [USERS_MODEL, *(n for n, m in models.items() if m.materialized != "ephemeral")]
         for name in tables:
             cur.execute("DROP TABLE IF EXISTS " + name)
         cur.execute(
@@ -138,8 +136,6 @@ def run_compiled(cat, users: list[tuple[str, object]], mariadb=None) -> dict[str
             "INSERT INTO " + USERS_MODEL + " VALUES (" + ", ".join([mark] * 8) + ")",
             [[uid, no, *(s.of(c) for c in CATEGORIES)] for no, (uid, s) in enumerate(users, start=1)],
         )
-        # The mart joins user_no back to user_id through int_batch (one chunk, 0).
-        cur.execute("CREATE TABLE " + BATCH_MODEL + " AS SELECT user_id, user_no, 0 AS chunk_no FROM " + USERS_MODEL)
         for name, m in models.items():
             if m.materialized != "ephemeral":
                 cur.execute("CREATE TABLE " + name + " AS " + with_ephemerals(m.sql, m.refs, models))

@@ -159,7 +159,7 @@ def compile_files(cards: tuple[ResolvedCard, ...], settings: Settings) -> dict[s
         files[CARDS_DIR + "/" + name + ".sql"] = model_file(settings, "ephemeral", build)
     union = model_file(settings, "ephemeral", lambda _: models.savings_model(card_models))
     files[MODELS_DIR + "/" + models.SAVINGS_MODEL + ".sql"] = union
-    files[MODELS_DIR + "/" + models.PARAMS_MODEL + ".sql"] = model_file(settings, "table", lambda _: models.params_model(cards))
+    files[MODELS_DIR + "/" + models.PARAMS_MODEL + ".sql"] = model_file(settings, "table", lambda _: models.params_model(cards, numbers))
     files[MODELS_DIR + "/schema.yml"] = schema_file(settings)
     files[MACROS_DIR + "/rules_version.sql"] = version_file(settings, files)
     return dict(sorted(files.items()))

@@ -89,10 +89,6 @@ from (
     instead made each chunk 2-3 s slower, the whole result waiting for the
     window.  MySQL/MariaDB: the PRD's AUTO_INCREMENT numbers the rows. -#}
 {% macro cg_set_id_base_sql(relation) -%}
-  {{ return(adapter.dispatch('cg_set_id_base_sql', 'cgcompile')(relation)) }}
-{%- endmacro %}
-
-{% macro default__cg_set_id_base_sql(relation) -%}
 set variable cg_id_base = (select coalesce(max(id), 0) from {{ relation }})
 {%- endmacro %}
 

@@ -29,9 +29,7 @@ with savings as {% if target.type == 'duckdb' %}materialized {% endif %}(
 
 batch as (
 
-    select user_no, user_id
-    from {{ ref('int_batch') }}
-    where chunk_no = {{ cg_current_chunk() }}
+    select user_no, user_id from {{ ref('int_users_to_process') }}
 
 ),
 
