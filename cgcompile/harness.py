@@ -68,7 +68,11 @@ class Workspace:
         self.root = Path(root)
         self.project = self.root / "dbt_project"
         shutil.copytree(source_project, self.project, ignore=SKIP)
-        doc = {db.PROFILE: {"target": target.name, "outputs": {target.name: _profile_output(target)}}}
+        doc = {
+            db.PROFILE: {"target": target.name, "outputs": {target.name: _profile_output(target)}},
+            # dbt would post usage events to the internet from every run (~0.3 s, and offline a wait).
+            "config": {"send_anonymous_usage_stats": False},
+        }
         # The folder is private (mkdtemp, 0700) and deleted after the run.
         (self.project / "profiles.yml").write_text(yaml.safe_dump(doc))
         self.target = db.read_target(self.project)

@@ -33,14 +33,21 @@ SAVINGS = "models/generated/int_card_savings.sql"
 
 
 def ref(name: str) -> str:
-    """The users table is a real table here; generated ephemeral models are CTEs, named as dbt names them."""
-    return name if name == USERS_TABLE else "__dbt__cte__" + name
+    """Generated ephemeral models are CTEs, named as dbt names them."""
+    return "__dbt__cte__" + name
+
+
+def users_in_chunk() -> str:
+    """The chunk's users (dbt: the cg_users_in_chunk macro) are a real table here."""
+    return USERS_TABLE
 
 
 def render(model_text: str, target_type: str) -> str:
     """The Jinja evaluated for one adapter, as dbt would."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    return env.from_string(model_text).render(config=lambda **kw: "", ref=ref, target={"type": target_type})
+    return env.from_string(model_text).render(
+        config=lambda **kw: "", ref=ref, cg_users_in_chunk=users_in_chunk, target={"type": target_type}
+    )
 
 
 def _savings_ctes(files: dict[str, str], target_type: str) -> list[str]:

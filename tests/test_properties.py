@@ -69,6 +69,7 @@ class Rendered:
             "cg_batch_id": lambda: "batch",
             "rules_version": lambda: "rules",
             "cg_id_base": lambda: "0",
+            "cg_users_in_chunk": lambda: USERS_MODEL,  # a real table here
             "execute": run_query is not None,  # dbt's execution phase: run_query reads the database
             "run_query": run_query,
         }

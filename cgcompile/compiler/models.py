@@ -30,12 +30,19 @@ from ..resolve import ResolvedCard, active_rules
 from . import emit
 from . import exprs as x
 
-USERS_MODEL = "int_users_to_process"
+# The chunk's users come from a dbt macro, not a ref to the ephemeral
+# int_users_to_process: dbt splices an ephemeral ref into a model by parsing the
+# model's whole SQL with sqlparse, which for 44 card models cost ~3 s of every
+# run (issue 5).  The macro reads int_batch, a table, which needs no splicing.
+USERS_MACRO = "cg_users_in_chunk"
+USERS_ALIAS = "chunk_users"
 SAVINGS_MODEL = "int_card_savings"
 PARAMS_MODEL = "int_card_params"
 CARD_MODEL_PREFIX = "card_savings__"
-# Tables named REF_MARKER + model stand in for {{ ref('model') }} until render.py writes the Jinja.
+# Tables named REF_MARKER + model stand in for {{ ref('model') }}, and MACRO_MARKER
+# + macro for {{ macro() }}, until render.py writes the Jinja.
 REF_MARKER = "cgcompile_ref__"
+MACRO_MARKER = "cgcompile_macro__"
 
 USERS_CTE = "users"
 SPEND_CTE = "spend"
@@ -82,6 +89,10 @@ PARAM_COLUMNS = (
 
 def ref_table(model: str) -> exp.Table:
     return exp.to_table(REF_MARKER + model)
+
+
+def macro_table(macro: str, alias: str) -> exp.Table:
+    return exp.alias_(exp.to_table(MACRO_MARKER + macro), alias, table=True)
 
 
 def card_model(card_id: str) -> str:
@@ -242,7 +253,7 @@ def _spend_select(rc: ResolvedCard) -> exp.Select:
 
 
 def _users() -> exp.Select:
-    return exp.select("*").from_(ref_table(USERS_MODEL))
+    return exp.select("*").from_(macro_table(USERS_MACRO, USERS_ALIAS))
 
 
 def card_savings_model(rc: ResolvedCard, card_no: int, as_of, assumptions: dict[str, bool], dialect: str) -> exp.Select:

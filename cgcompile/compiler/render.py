@@ -45,12 +45,15 @@ class Settings:
 
 
 def render_sql(query: exp.Expression, dialect: str) -> str:
-    """The query in one dialect, its stand-in tables turned into dbt refs."""
+    """The query in one dialect, its stand-in tables turned into dbt refs and macro calls."""
     text = query.sql(dialect=dialect, pretty=True)
     for table in query.find_all(exp.Table):
         if table.name.startswith(models.REF_MARKER):
             model = table.name[len(models.REF_MARKER):]
             text = text.replace(table.name, "{{ ref('" + model + "') }}")
+        elif table.name.startswith(models.MACRO_MARKER):
+            macro = table.name[len(models.MACRO_MARKER):]
+            text = text.replace(table.name, "{{ " + macro + "() }}")
     return text
 
 

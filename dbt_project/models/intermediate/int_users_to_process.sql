@@ -1,21 +1,18 @@
 {{ config(materialized='ephemeral') }}
 
--- The batch's users whose data can be ranked (the others are marked failed),
--- one chunk at a time (macros/chunks.sql).  The card models read user_no and
--- the spend; card_recommendations maps user_no back to user_id.
+-- The batch's users whose data can be ranked, one chunk at a time
+-- (macros/chunks.sql, cg_users_in_chunk, which the card models read too).
+-- card_recommendations maps user_no back to user_id through it.
 
-with batch as (
+with chunk_users as (
 
-    select * from {{ ref('int_batch') }}
+    select * from {{ cg_users_in_chunk() }} as chunk_users
 
 ),
 
 final as (
 
-    select user_no, user_id, amazon, flipkart, myntra, ajio, grocery, other_online
-    from batch
-    where processing_error is null
-        and chunk_no = {{ cg_current_chunk() }}
+    select * from chunk_users
 
 )
 

@@ -6,7 +6,7 @@
 WITH users AS (
   SELECT
     *
-  FROM int_users_to_process
+  FROM int_users_to_process AS chunk_users
 ), spend AS (
   SELECT
     user_no,

@@ -6,7 +6,7 @@
 WITH users AS (
   SELECT
     *
-  FROM {{ ref('int_users_to_process') }}
+  FROM {{ cg_users_in_chunk() }} AS chunk_users
 ), spend AS (
   SELECT
     user_no,
@@ -93,7 +93,7 @@ FROM final
 WITH users AS (
   SELECT
     *
-  FROM {{ ref('int_users_to_process') }}
+  FROM {{ cg_users_in_chunk() }} AS chunk_users
 ), spend AS (
   SELECT
     user_no,
