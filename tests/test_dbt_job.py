@@ -163,6 +163,18 @@ def test_validation_fails_on_a_corrupted_row(job):
     assert [(row[0], row[2], row[3]) for row in offending] == [("card_id", "GEN006", 1)]
 
 
+def test_validation_fails_when_rank_does_not_follow_net_savings(job):
+    job.build()
+    job.update_spend("GEN010", avg_amazon_gmv=180000)
+    job.build()
+    # Ranks 1 and 2 of a user of the latest batch trade places: every row stays
+    # consistent on its own (figures, ranks 1..10, no duplicate), only the order is wrong.
+    r = rank_column(job)
+    for old, new in ((1, 99), (2, 1), (99, 2)):
+        job.execute(f"UPDATE card_recommendations SET {r} = {new} WHERE user_id = 'GEN010' AND {r} = {old}")
+    assert set(failed_tests(job.dbt("test"))) == {"assert_rank_follows_net_savings"}
+
+
 def test_validation_looks_at_the_latest_batch_unless_auditing_all(job):
     job.build()
     job.update_spend("GEN010", avg_amazon_gmv=180000)
