@@ -193,3 +193,9 @@ def test_no_valid_card_gives_the_columns_and_no_rows():
     params = render(files["models/generated/int_card_params.sql"], "duckdb")
     assert con.execute(params).fetchall() == []
     assert [d[0] for d in con.execute(params).description] == list(PARAM_COLUMNS)
+
+    # Typed as with cards: the same table, whichever the catalog.
+    def types(sql: str) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in con.execute("DESCRIBE " + sql).fetchall()]
+
+    assert types(params) == types(render(compiled()[PARAMS], "duckdb"))

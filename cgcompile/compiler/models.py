@@ -297,6 +297,19 @@ def card_numbers(cards: tuple[ResolvedCard, ...]) -> dict[str, int]:
     return {card_id: i for i, card_id in enumerate(sorted(rc.id for rc in cards))}
 
 
+def _param_column(name: str, length: int | None, value) -> exp.Expression:
+    """One int_card_params column, typed the same in every row and in the empty catalog's."""
+    if name == CARD_KEY:
+        typed = x.smallint(value)
+    elif length is not None:
+        typed = x.varchar(value, length)
+    elif name == "redemption_rate":
+        typed = x.cast_decimal(x.number(value), 5, 4)
+    else:
+        typed = x.cast_output(x.number(value))
+    return x.alias(typed, name)
+
+
 def _param_row(rc: ResolvedCard, card_no: int) -> exp.Select:
     card = rc.card
     values = {
@@ -310,18 +323,7 @@ def _param_row(rc: ResolvedCard, card_no: int) -> exp.Select:
         "redemption_rate": rc.redemption.rupees_per_point,
         "reward": card.reward,
     }
-    cols = []
-    for name, length in PARAM_COLUMNS:
-        value = values[name]
-        if name == CARD_KEY:
-            cols.append(x.alias(x.smallint(value), name))
-        elif length is not None:
-            cols.append(x.alias(x.varchar(value, length), name))
-        elif name == "redemption_rate":
-            cols.append(x.alias(x.cast_decimal(x.number(value), 5, 4), name))
-        else:
-            cols.append(x.alias(x.cast_output(x.number(value)), name))
-    return exp.select(*cols)
+    return exp.select(*(_param_column(name, length, values[name]) for name, length in PARAM_COLUMNS))
 
 
 def params_model(cards: tuple[ResolvedCard, ...], numbers: dict[str, int]) -> exp.Select:
@@ -329,7 +331,7 @@ def params_model(cards: tuple[ResolvedCard, ...], numbers: dict[str, int]) -> ex
     if cards:
         rows = _union([_param_row(rc, numbers[rc.id]) for rc in cards])
     else:
-        empty = [x.alias(x.smallint(0), c) if c == CARD_KEY else x.alias(x.varchar("", n), c) if n else x.alias(x.cast_output(x.number(0)), c) for c, n in PARAM_COLUMNS]
+        empty = [_param_column(name, length, "" if length else 0) for name, length in PARAM_COLUMNS]
         nothing = exp.select(x.alias(x.number(1), "one")).subquery("nothing")
         rows = exp.select(*empty).from_(nothing).where(exp.false())
     return exp.select("*").from_(FINAL_CTE).with_(FINAL_CTE, as_=rows, copy=False)
