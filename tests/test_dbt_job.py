@@ -6,6 +6,8 @@ with the reference evaluator.
 """
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from cgcompile.datagen import generate_users
@@ -209,5 +211,25 @@ def test_full_refresh_reprocesses_everyone_and_keeps_the_table(job):
     after, _ = job.snapshot()
     assert {r[5] for r in after} != {before[0][5]} and len({r[5] for r in after}) == 1  # one new batch
     assert sorted(r[1:5] for r in after) == sorted(r[1:5] for r in before)  # same users, ranks, cards, figures
-    assert min(r[0] for r in after) > max(r[0] for r in before)  # the PRD table kept its id sequence
+    if job.target.type == "duckdb":
+        # Deleted and inserted: the new rows are numbered after the table's largest id.
+        assert min(r[0] for r in after) > max(r[0] for r in before)
+    else:
+        # Updated in place on (user_id, rank): each row keeps its id.
+        assert sorted((r[1], r[2], r[0]) for r in after) == sorted((r[1], r[2], r[0]) for r in before)
+    assert_clean(job)
+
+
+def test_a_smaller_catalog_leaves_no_rank_behind(job, tmp_path):
+    job.build()
+    rules = tmp_path / "five_cards"
+    rules.mkdir()
+    for path in [job.rules_dir / "_catalog.yaml", *sorted(job.rules_dir.glob("[!_]*.yaml"))[:5]]:
+        shutil.copy(path, rules)
+    job.rules_dir = rules
+    job.compile_rules()
+    job.build()
+    recs, _ = job.snapshot()
+    # Ranks 6..10 of the 44-card catalog were not rewritten and must be gone.
+    assert {r[2] for r in recs} == {1, 2, 3, 4, 5}
     assert_clean(job)

@@ -4,16 +4,19 @@
   MariaDB/MySQL.
 
   The model's rows are computed chunk by chunk (macros/chunks.sql).  In one
-  transaction: delete the rows of the batch's users (cg_batch_keys_sql), insert
-  the new rows, run the model's post-hooks (the status updates), COMMIT.
-  Readers see the old rows until the commit and the new ones after it; a
-  failure rolls everything back, so nothing is half written.
+  transaction: write the rows of the batch's users, run the model's post-hooks
+  (the status updates), COMMIT.  Writing is, on DuckDB, delete the users' rows
+  (cg_batch_keys_sql) then insert the new ones; on MySQL/MariaDB, update each
+  row in place on the table's unique key (config row_key) or insert it, then
+  delete the users' rows that were not rewritten (cg_upsert_rows_sql says
+  why).  Readers see the old rows until the commit and the new ones after it;
+  a failure rolls everything back, so nothing is half written.
 
   Why not dbt's delete+insert: it writes the whole result into a temporary
   table, then copies it into the target.  For a 2M-user backfill that is 20M
   rows written twice, and DuckDB keeps the temporary table in memory
-  (README, Performance).  The unique key is user_id: the batch's users are
-  exactly the users this model writes.
+  (README, Performance).  The batch's users are exactly the users this model
+  writes.
 
   A materialization of its own rather than a branch inside `incremental`, so
   every other incremental model keeps the adapter's own (DuckDB) or
@@ -35,37 +38,46 @@
         ~ "macros/output_tables.sql)") %}
   {%- endif -%}
   {%- set mysql = adapter.type() in ('mysql', 'mariadb') -%}
+  {%- set row_key = config.get('row_key', []) -%}
+  {%- if mysql and not row_key -%}
+    {% do exceptions.raise_compiler_error(
+        "model " ~ this ~ ": batch_incremental needs config row_key on MySQL/MariaDB "
+        ~ "(the table's unique key, e.g. ['user_id', 'rank'])") %}
+  {%- endif -%}
 
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
   {%- set chunks = cg_batch_chunks() -%}
-  {%- set column_list = [] -%}
-  {%- if adapter.type() != 'duckdb' -%}
-    {%- for column in get_columns_in_query(sql) | map('string') -%}
-      {%- do column_list.append(adapter.quote(column)) -%}
-    {%- endfor -%}
-  {%- endif -%}
+  {%- set columns = [] if adapter.type() == 'duckdb' else get_columns_in_query(sql) | map('string') | list -%}
 
   {%- if mysql -%}
     {#- Also ends dbt's implicit BEGIN from the statements above. -#}
     {% call statement('start_transaction') -%}
       start transaction
     {%- endcall %}
-  {%- endif -%}
-  {%- if not mysql %}
+  {%- else %}
     {#- Before the delete: new ids stay above those of the rows they replace. #}
     {% do run_query(cg_set_id_base_sql(target_relation)) %}
+    {% call statement('delete_replaced') -%}
+      {{ cg_delete_replaced_sql(target_relation) }}
+    {%- endcall %}
   {%- endif %}
-  {% call statement('delete_replaced') -%}
-    {{ cg_delete_replaced_sql(target_relation) }}
-  {%- endcall %}
   {%- for chunk in range(chunks) %}
     {% do run_query(cg_set_chunk_sql(chunk)) %}
     {% call statement('main' if loop.last else 'insert_chunk') -%}
-      {{ cg_insert_rows_sql(target_relation, column_list, sql) }}
+      {%- if mysql -%}
+        {{ cg_upsert_rows_sql(target_relation, columns, row_key, sql) }}
+      {%- else -%}
+        {{ cg_insert_rows_sql(target_relation, columns, sql) }}
+      {%- endif -%}
     {%- endcall %}
   {%- endfor %}
+  {%- if mysql %}
+    {% call statement('delete_leftovers') -%}
+      {{ cg_delete_leftovers_sql(target_relation) }}
+    {%- endcall %}
+  {%- endif %}
 
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {% do adapter.commit() %}
@@ -79,11 +91,11 @@
     it for the model's columns first (get_columns_in_query) cost 0.7 s a run,
     planning the whole 44-card query for a zero-row answer.  Other engines
     (MySQL/MariaDB) need the list. -#}
-{% macro cg_insert_rows_sql(relation, column_list, sql) -%}
-  {{ return(adapter.dispatch('cg_insert_rows_sql', 'cgcompile')(relation, column_list, sql)) }}
+{% macro cg_insert_rows_sql(relation, columns, sql) -%}
+  {{ return(adapter.dispatch('cg_insert_rows_sql', 'cgcompile')(relation, columns, sql)) }}
 {%- endmacro %}
 
-{% macro duckdb__cg_insert_rows_sql(relation, column_list, sql) -%}
+{% macro duckdb__cg_insert_rows_sql(relation, columns, sql) -%}
 insert into {{ relation }} by name
 select *
 from (
@@ -91,7 +103,8 @@ from (
 ) as cg_model_rows
 {%- endmacro %}
 
-{% macro default__cg_insert_rows_sql(relation, column_list, sql) -%}
+{% macro default__cg_insert_rows_sql(relation, columns, sql) -%}
+{%- set column_list = cg_quoted(columns) -%}
 insert into {{ relation }} ({{ column_list | join(', ') }})
 select {{ column_list | join(', ') }}
 from (
@@ -99,6 +112,48 @@ from (
 ) as cg_model_rows
 {%- endmacro %}
 
+{#- MySQL/MariaDB: each row of the batch's users is updated in place on the
+    table's unique key (row_key: user_id, rank) or inserted when new, instead
+    of deleting the users' rows and inserting new ones.  The PRD's table has
+    six secondary indexes and a foreign key; a delete+insert moves every row in
+    all of them, an update only in those whose columns change (not user_id,
+    rank, nor rules_version while the rules stay the same).  Measured by hand
+    (MariaDB 10.11, 2,500 users of 100K changed, a buffer pool 1/4 of the
+    table): delete+insert 11.3-13.2 s and 112K page reads from disk, update in
+    place 5.7-6.0 s and 40K.  A row keeps its id and created_at; updated_at
+    moves (ON UPDATE CURRENT_TIMESTAMP).  DuckDB's table has no unique key to
+    update on (output_tables.sql): it deletes and inserts. -#}
+{% macro cg_upsert_rows_sql(relation, columns, row_key, sql) -%}
+{%- set column_list = cg_quoted(columns) -%}
+{%- set updates = [] -%}
+{%- for column in columns if column not in row_key -%}
+  {%- do updates.append(adapter.quote(column) ~ ' = cg_model_rows.' ~ adapter.quote(column)) -%}
+{%- endfor -%}
+insert into {{ relation }} ({{ column_list | join(', ') }})
+select {{ column_list | join(', ') }}
+from (
+{{ sql }}
+) as cg_model_rows
+on duplicate key update {{ updates | join(', ') }}
+{%- endmacro %}
+
+{#- After the upserts: a batch user's rows with a rank above the number of
+    cards were not rewritten (the catalog lost cards); they go. -#}
+{% macro cg_delete_leftovers_sql(relation) -%}
+delete {{ relation }}
+from {{ relation }}
+inner join ({{ cg_batch_keys_sql() }}) as cg_keys
+  on {{ relation }}.user_id = cg_keys.user_id
+where {{ relation }}.{{ adapter.quote('rank') }} > (select count(*) from {{ cg_relation('int_card_params') }})
+{%- endmacro %}
+
+{% macro cg_quoted(columns) -%}
+  {%- set quoted = [] -%}
+  {%- for column in columns -%}
+    {%- do quoted.append(adapter.quote(column)) -%}
+  {%- endfor -%}
+  {{ return(quoted) }}
+{%- endmacro %}
 
 
 {#- DuckDB: the model numbers its rows (card_recommendations.id) after the
@@ -116,24 +171,8 @@ getvariable('cg_id_base')
 {%- endmacro %}
 
 
+{#- DuckDB: the batch's users' rows go before the new ones come in. -#}
 {% macro cg_delete_replaced_sql(target_relation) -%}
-  {{ return(adapter.dispatch('cg_delete_replaced_sql', 'cgcompile')(target_relation)) }}
-{%- endmacro %}
-
-{% macro default__cg_delete_replaced_sql(target_relation) -%}
 delete from {{ target_relation }}
 where user_id in ({{ cg_batch_keys_sql() }})
-{%- endmacro %}
-
-{#- A multi-table DELETE: MariaDB runs IN (subquery) once per target row
-    (mysql_incremental.sql says more). -#}
-{% macro mysql__cg_delete_replaced_sql(target_relation) -%}
-delete {{ target_relation }}
-from {{ target_relation }}
-inner join ({{ cg_batch_keys_sql() }}) as cg_keys
-  on {{ target_relation }}.user_id = cg_keys.user_id
-{%- endmacro %}
-
-{% macro mariadb__cg_delete_replaced_sql(target_relation) -%}
-  {{ return(mysql__cg_delete_replaced_sql(target_relation)) }}
 {%- endmacro %}

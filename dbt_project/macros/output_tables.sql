@@ -1,8 +1,8 @@
 {#- card_recommendations keeps the PRD's DDL (3.2): an auto-increment id, audit
     columns, UNIQUE(user_id, rank) and its indexes, which a dbt
     create-table-as cannot give.  The table is created once, before any model
-    runs; the incremental model then always takes its delete+insert path, so a
-    run replaces the rows of the users it processed and touches nobody else.
+    runs; the incremental model then always writes into it (batch_incremental.sql),
+    so a run replaces the rows of the users it processed and touches nobody else.
     rules_version (a hash of the compiled rules) is the one column the PRD does
     not have: it tells which users a rules change must reprocess. -#}
 

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='batch_incremental',
-        unique_key='user_id',
+        row_key=['user_id', 'rank'],
         post_hook="{{ cg_mark_processed() }}",
     )
 }}
