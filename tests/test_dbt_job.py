@@ -156,13 +156,49 @@ def test_validation_fails_on_a_corrupted_row(job):
     assert job.dbt("test").success
     corrupt(job, "GEN005", 3, "net_savings = net_savings + 1")
     corrupt(job, "GEN006", 1, "card_id = NULL")
+    corrupt(job, "GEN007", 2, f"{rank_column(job)} = 11")
     result = job.dbt("test")
     assert not result.success
     failed = failed_tests(result)
-    assert {"net_savings_identity", "critical_columns_not_null"} <= failed.keys()
-    # One test covers every critical column; its rows say which one is NULL.
-    offending = job.execute(failed["critical_columns_not_null"].compiled_code)
-    assert [(row[0], row[2], row[3]) for row in offending] == [("card_id", "GEN006", 1)]
+    assert "recommendation_row_checks" in failed
+    # One test reads the rows once for every row-level check; each row it finds names what it fails.
+    offending = job.execute(failed["recommendation_row_checks"].compiled_code)
+    assert sorted((row[0], row[2], row[3]) for row in offending) == [
+        ("card_id is null", "GEN006", 1),
+        ("net_savings_identity", "GEN005", 3),
+        ("rank_within_1_to_10", "GEN007", 11),
+    ]
+
+
+def test_validation_fails_on_a_second_row_for_a_rank(job):
+    job.build()
+    unique_key = job.target.type != "duckdb"
+    if unique_key:
+        # The table's unique key refuses the row, and the test relies on that key: take it
+        # away and the test must find the duplicate itself.
+        with pytest.raises(Exception, match="Duplicate entry"):
+            duplicate_rank(job, "GEN005", 3)
+        nodes = {r.node.name: r.node for r in job.dbt("test").result}
+        assert "group by" not in nodes["assert_one_row_per_user_rank"].compiled_code.lower()  # no scan
+        job.execute("ALTER TABLE card_recommendations DROP INDEX unique_user_rank")
+    duplicate_rank(job, "GEN005", 3)
+    result = job.dbt("test")
+    # The user now has 11 rows, which the top-n count sees as well.
+    assert set(failed_tests(result)) == {"assert_one_row_per_user_rank", "assert_completed_users_have_top_n"}
+    offending = job.execute(failed_tests(result)["assert_one_row_per_user_rank"].compiled_code)
+    assert [tuple(row) for row in offending] == [("GEN005", 3, 2)]
+
+
+def duplicate_rank(job: Job, user_id: str, rank: int) -> None:
+    r = rank_column(job)
+    columns = ("user_id", r, "card_name", "card_id", "total_savings_yearly", "joining_fees",
+               "total_extra_benefits", "net_savings", "redemption_method", "redemption_rate",
+               "batch_id", "rules_version")
+    names = ", ".join(columns)
+    keys = "id, " if job.target.type == "duckdb" else ""
+    ids = "id + 1000000, " if job.target.type == "duckdb" else ""
+    job.execute(f"INSERT INTO card_recommendations ({keys}{names}) SELECT {ids}{names} FROM card_recommendations "
+                f"WHERE user_id = '{user_id}' AND {r} = {rank}")
 
 
 def test_validation_fails_when_rank_does_not_follow_net_savings(job):
@@ -185,10 +221,10 @@ def test_validation_looks_at_the_latest_batch_unless_auditing_all(job):
     corrupt(job, "GEN005", 3, "net_savings = net_savings + 1")
     assert job.dbt("test").success
     audit = job.dbt("test", "--vars", "{validate_all: true}")
-    assert "net_savings_identity" in failed_tests(audit)
+    assert "recommendation_row_checks" in failed_tests(audit)
     # A row of the latest batch.
     corrupt(job, "GEN010", 2, "net_savings = net_savings + 1")
-    assert "net_savings_identity" in failed_tests(job.dbt("test"))
+    assert "recommendation_row_checks" in failed_tests(job.dbt("test"))
 
 
 def test_each_run_is_logged(job):

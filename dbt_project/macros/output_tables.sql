@@ -23,7 +23,7 @@
     DuckDB enforces them with in-memory ART indexes, which made inserting and
     deleting on a 20M-row table 5-8x slower (DuckDB 2.0, 2 cores: 5M rows inserted in
     57 s with them, 11 s without; a 10% delete 12 s vs 1.5 s) and held the index
-    in RAM.  The post-run test cg_unique_combination(user_id, rank) fails the
+    in RAM.  The post-run test assert_one_row_per_user_rank fails the
     build on a duplicate.  id has no sequence default either: the writer numbers
     its rows after max(id) (macros/batch_incremental.sql says why).  The
     MySQL/MariaDB DDL below keeps the PRD's keys and AUTO_INCREMENT: InnoDB's
