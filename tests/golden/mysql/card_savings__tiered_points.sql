@@ -20,6 +20,7 @@ WITH users AS (
     amazon + flipkart AS line_1,
     amazon + flipkart + grocery AS line_2
   FROM users
+  LIMIT 18446744073709551615
 ), units AS (
   SELECT
     user_no,

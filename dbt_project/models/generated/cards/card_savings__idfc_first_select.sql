@@ -118,6 +118,7 @@ WITH users AS (
     amazon + flipkart + myntra + ajio + grocery AS line_4,
     amazon + flipkart + myntra + ajio + grocery + other_online AS line_5
   FROM users
+  LIMIT 18446744073709551615
 ), units AS (
   SELECT
     user_no,

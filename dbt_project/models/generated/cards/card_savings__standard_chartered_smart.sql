@@ -111,6 +111,7 @@ WITH users AS (
     other_online,
     amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
   FROM users
+  LIMIT 18446744073709551615
 ), units AS (
   SELECT
     user_no,
