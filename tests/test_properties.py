@@ -32,6 +32,8 @@ from cgcompile.verify import OUTPUT_COLUMNS
 from jobkit import REPO
 
 MART = (REPO / "dbt_project/models/marts/card_recommendations.sql").read_text()
+# The ranking it copies; on MariaDB the lanes stage it first (macros/lanes.sql).
+TOP_CARDS = (REPO / "dbt_project/models/intermediate/int_top_cards.sql").read_text()
 USERS_MODEL = "int_users_to_process"
 NAMED = CATEGORIES[:-1]
 
@@ -70,6 +72,8 @@ class Rendered:
             "rules_version": lambda: "rules",
             "cg_id_base": lambda: "0",
             "cg_users_in_chunk": lambda: USERS_MODEL,  # a real table here
+            "cg_current_chunk": lambda: "0",  # one chunk
+            "cg_require_lanes_selected": lambda: "",
             "execute": run_query is not None,  # dbt's execution phase: run_query reads the database
             "run_query": run_query,
         }
@@ -144,6 +148,13 @@ def run_compiled(cat, users: list[tuple[str, object]], mariadb=None) -> dict[str
             cur.execute(sql)
             return QueryResult(cur.fetchall())
 
+        models["int_top_cards"] = Rendered(TOP_CARDS, "table", {n for n, m in models.items() if m.materialized == "ephemeral"}, kind)
+        if kind != "duckdb":
+            # What the lanes do for the one chunk.
+            top = models["int_top_cards"]
+            cur.execute("DROP TABLE IF EXISTS int_top_cards_staged")
+            cur.execute("CREATE TABLE int_top_cards_staged AS SELECT 0 AS chunk_no, t.* FROM ("
+                        + with_ephemerals(top.sql, top.refs, models) + ") AS t")
         mart = Rendered(MART, "table", {n for n, m in models.items() if m.materialized == "ephemeral"}, kind, run_query)
         query = with_ephemerals(mart.sql, mart.refs, models)
         rank_column = quote + "rank" + quote

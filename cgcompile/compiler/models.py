@@ -30,8 +30,8 @@ from ..resolve import ResolvedCard, active_rules
 from . import emit
 from . import exprs as x
 
-# The chunk's users come from a dbt macro, not a ref to the ephemeral
-# int_users_to_process: dbt splices an ephemeral ref into a model by parsing the
+# The chunk's users come from a dbt macro, not a ref to an ephemeral model
+# (there was one, int_users_to_process): dbt splices an ephemeral ref into a model by parsing the
 # model's whole SQL with sqlparse, which for 44 card models cost ~3 s of every
 # run (issue 5).  The macro reads int_batch, a table, which needs no splicing.
 USERS_MACRO = "cg_users_in_chunk"

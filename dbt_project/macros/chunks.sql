@@ -5,9 +5,10 @@
     Measured (README, Performance): MariaDB ranked 20K users at ~1 ms a user
     and 200K at ~2.6 ms a user in one statement.
 
-    int_batch numbers each user's chunk; int_users_to_process reads the chunk
-    named by a session variable that the materialization (batch_incremental.sql)
-    sets before each INSERT.  Chunk size: --vars '{cg_chunk_users: N}'. -#}
+    int_batch numbers each user's chunk; cg_users_in_chunk (below) reads the
+    chunk named by a session variable that the materializations set before
+    each INSERT (batch_incremental.sql; on MySQL/MariaDB the lanes, lanes.sql).
+    Chunk size: --vars '{cg_chunk_users: N}'. -#}
 
 {% macro cg_chunk_users() -%}
     {%- set default = 250000 if target.type == 'duckdb' else 20000 -%}
@@ -98,8 +99,8 @@
 
 {#- The users of the chunk being ranked whose data can be ranked (the others
     are marked failed), as a derived table.  The generated card models and
-    int_users_to_process read it.  A macro, not a ref to the ephemeral
-    int_users_to_process: dbt splices an ephemeral into each model that refs it
+    card_recommendations read it.  A macro, not a ref to an ephemeral model:
+    dbt splices an ephemeral into each model that refs it
     by parsing that model's SQL with sqlparse, ~70 ms for each of 44 card
     models in every run (issue 5); int_batch is a table. -#}
 {% macro cg_users_in_chunk() -%}

@@ -6,40 +6,32 @@
     )
 }}
 
--- Each processed user's 10 best cards by yearly net savings (ties: card_id),
--- computed and ranked inside the database.  The run replaces the rows of the
--- users in this batch and leaves everybody else's rows as they are.
+-- Each processed user's 10 best cards by yearly net savings, with the card's
+-- ids, name and redemption.  The run replaces the rows of the users in this
+-- batch and leaves everybody else's rows as they are
+-- (macros/batch_incremental.sql), one chunk of users at a time:
+-- DuckDB ranks the chunk here; MySQL/MariaDB copies it from the lanes that
+-- ranked it with int_top_cards (macros/lanes.sql).
 --
 -- The per-card rows (int_card_savings) carry numbers, not ids: user_no,
 -- card_no, and rank_key, one integer that orders by net savings descending
 -- and then card_id (compiler/models.py).  ROW_NUMBER over that one key picks
 -- the top 10; ids, names and redemption columns are joined on those 10 only.
 
+{{ cg_require_lanes_selected() }}
+
+{% if target.type == 'duckdb' -%}
 {#- DuckDB rewrites a ROW_NUMBER over one key, filtered to <= 10, into a
     per-user top-N aggregate, cheaper than sorting every user x card row
     (issue 5; README, Performance).  It ranks the keys alone and joins the ten
     rows back from the materialized savings.  MariaDB/MySQL has no such
-    rewrite and would compute the savings twice for a second reference, so its
-    window carries the whole row. #}
-with savings as {% if target.type == 'duckdb' %}materialized {% endif %}(
+    rewrite: its form is int_top_cards. #}
+with savings as materialized (
 
     select * from {{ ref('int_card_savings') }}
 
 ),
 
-batch as (
-
-    select user_no, user_id from {{ ref('int_users_to_process') }}
-
-),
-
-cards as (
-
-    select * from {{ ref('int_card_params') }}
-
-),
-
-{% if target.type == 'duckdb' -%}
 ranked as (
 
     select
@@ -50,7 +42,7 @@ ranked as (
 
 ),
 
-top_ranked as (
+top_cards as (
 
     select
         savings.*,
@@ -63,21 +55,25 @@ top_ranked as (
 
 ),
 {%- else -%}
-ranked as (
+-- depends_on: {{ ref('int_top_cards_lane_1') }}, {{ ref('int_top_cards_lane_2') }}
+with top_cards as (
 
-    select
-        savings.*,
-        row_number() over (partition by user_no order by rank_key desc) as card_rank
-    from savings
-
-),
-
-top_ranked as (
-
-    select * from ranked where card_rank <= 10
+    select * from {{ ref('int_top_cards_staged') }} where chunk_no = {{ cg_current_chunk() }}
 
 ),
 {%- endif %}
+
+batch as (
+
+    select user_no, user_id from {{ cg_users_in_chunk() }} as chunk_users
+
+),
+
+cards as (
+
+    select * from {{ ref('int_card_params') }}
+
+),
 
 final as (
 
@@ -85,30 +81,30 @@ final as (
         {%- if target.type == 'duckdb' %}
         {#- Unique: one user_no per user in the batch, rank 1..10; above every
             earlier id (macros/batch_incremental.sql, cg_set_id_base_sql). #}
-        {{ cg_id_base() }} + top_ranked.user_no * 10 + top_ranked.card_rank as id,
+        {{ cg_id_base() }} + top_cards.user_no * 10 + top_cards.card_rank as id,
         {%- endif %}
         batch.user_id,
-        top_ranked.card_rank as {{ adapter.quote('rank') }},
+        top_cards.card_rank as {{ adapter.quote('rank') }},
         cards.card_name,
         cards.card_id,
-        top_ranked.total_savings_yearly,
+        top_cards.total_savings_yearly,
         cards.joining_fees,
-        top_ranked.total_extra_benefits,
-        top_ranked.net_savings,
-        top_ranked.amazon_points,
-        top_ranked.flipkart_points,
-        top_ranked.myntra_points,
-        top_ranked.ajio_points,
-        top_ranked.grocery_points,
-        top_ranked.other_online_points,
+        top_cards.total_extra_benefits,
+        top_cards.net_savings,
+        top_cards.amazon_points,
+        top_cards.flipkart_points,
+        top_cards.myntra_points,
+        top_cards.ajio_points,
+        top_cards.grocery_points,
+        top_cards.other_online_points,
         cards.redemption_method,
         cards.redemption_rate,
         {{ cg_now() }} as processed_at,
         '{{ cg_batch_id() }}' as batch_id,
         '{{ rules_version() }}' as rules_version
-    from top_ranked
-    inner join batch on batch.user_no = top_ranked.user_no
-    inner join cards on cards.card_no = top_ranked.card_no
+    from top_cards
+    inner join batch on batch.user_no = top_cards.user_no
+    inner join cards on cards.card_no = top_cards.card_no
 
 )
 
