@@ -21,6 +21,12 @@
     {{ return(materialization if target.type in ('mysql', 'mariadb') else 'ephemeral') }}
 {%- endmacro %}
 
+{#- How many chunks are ranked at once: the lane models' count (each one's
+    config gives its number, lane=N). -#}
+{% macro cg_lanes() -%}
+    {{ return(2 if target.type in ('mysql', 'mariadb') else 1) }}
+{%- endmacro %}
+
 {#- The models card_recommendations reads through the staged table. -#}
 {% macro cg_lane_models() -%}
     {{ return(['int_top_cards_staged', 'int_top_cards_lane_1', 'int_top_cards_lane_2']) }}
@@ -56,7 +62,7 @@ from (
 {#- Writes into int_top_cards_staged; the lane has no table of its own. -#}
 {% materialization chunk_lane, default -%}
   {%- set lane = config.require('lane') | int -%}
-  {%- set lanes = config.require('lanes') | int -%}
+  {%- set lanes = cg_lanes() -%}
   {%- if lane < 1 or lane > lanes -%}
     {% do exceptions.raise_compiler_error(
         "model " ~ this ~ ": config lane must be 1.." ~ lanes ~ ", got " ~ lane) %}

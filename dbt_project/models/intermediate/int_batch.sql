@@ -17,7 +17,8 @@ numbered as (
     -- numbers make the chunks.
     select
         users.*,
-        row_number() over (order by user_id) as user_no
+        row_number() over (order by user_id) as user_no,
+        count(*) over () as batch_users
     from users
     where processing_status = 'pending'
 
@@ -36,7 +37,7 @@ final as (
         other_online,
         processing_error,
         {{ cg_now() }} as batch_started_at,
-        {{ cg_chunk_number('user_no') }} as chunk_no
+        {{ cg_chunk_number('user_no', 'batch_users') }} as chunk_no
     from numbered
 
 )

@@ -1,4 +1,4 @@
-{{ config(materialized=cg_lane_materialization('chunk_lane'), lane=1, lanes=2) }}
+{{ config(materialized=cg_lane_materialization('chunk_lane'), lane=1) }}
 
 -- Lane 1 of 2 (macros/lanes.sql): on MySQL/MariaDB, ranks the batch's chunks
 -- 1, 3, 5, ... (counting from 1) into int_top_cards_staged on a

@@ -1,4 +1,4 @@
-{{ config(materialized=cg_lane_materialization('chunk_lane'), lane=2, lanes=2) }}
+{{ config(materialized=cg_lane_materialization('chunk_lane'), lane=2) }}
 
 -- Lane 2 of 2 (macros/lanes.sql): on MySQL/MariaDB, ranks the batch's chunks
 -- 2, 4, 6, ... (counting from 1) into int_top_cards_staged on a
