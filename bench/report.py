@@ -134,7 +134,7 @@ def write_report(bench) -> Path:
         + f". A load above {m['nproc']} (the cores) means the figures below include waiting for the CPU.",
         "",
         "dbt builds run as subprocesses (`dbt build`: every model and every test); the max RSS is the"
-        " subprocess's (wait4 rusage). MariaDB's peak is mariadbd's VmHWM from /proc, reset at the start of the phase."
+        " subprocess's peak (its VmHWM from /proc; not wait4's rusage, which counts the bench process it was forked from). MariaDB's peak is mariadbd's VmHWM from /proc, reset at the start of the phase."
         " Loading users (bulk COPY / LOAD DATA) and the weekly spend update are timed apart: they are not the job.",
         "",
         "## Every phase",
