@@ -108,9 +108,10 @@ from (
 {#- card_recommendations copies what the lanes ranked in the same run: with
     one of them not selected (dbt build --select card_recommendations) it would
     copy an earlier batch's rows, or none.  A failed lane skips
-    card_recommendations (dbt's own rule). -#}
+    card_recommendations (dbt's own rule).  Only when the model runs: dbt
+    compile --select card_recommendations writes nothing. -#}
 {% macro cg_require_lanes_selected() -%}
-    {%- if execute and target.type in ('mysql', 'mariadb') -%}
+    {%- if execute and flags.WHICH in ('run', 'build') and target.type in ('mysql', 'mariadb') -%}
         {%- set missing = [] -%}
         {%- for name in cg_lane_models() -%}
             {%- if 'model.' ~ project_name ~ '.' ~ name not in selected_resources -%}
