@@ -51,10 +51,7 @@
   {%- set chunks = cg_batch_chunks() -%}
   {%- set columns = [] if adapter.type() == 'duckdb' else get_columns_in_query(sql) | map('string') | list -%}
 
-  {%- set session_settings = cg_session_settings_sql() -%}
-  {%- if session_settings -%}
-    {% do run_query(session_settings) %}
-  {%- endif -%}
+  {%- do cg_apply_session_settings() -%}
   {%- if mysql -%}
     {#- Also ends dbt's implicit BEGIN from the statements above. -#}
     {% call statement('start_transaction') -%}

@@ -105,11 +105,7 @@
     scanned the whole table whenever a chunk was a tenth of it (20K-user chunk,
     44 cards: 20.2 s -> 18.5 s at 200K users). -#}
 {% macro cg_index_batch_chunks() -%}
-    {%- if target.type in ('mysql', 'mariadb') -%}
-        alter table {{ this }} add primary key (chunk_no, user_no), add unique index cg_user_no (user_no)
-    {%- else -%}
-        select 1 as no_index_needed
-    {%- endif -%}
+    {{ cg_add_keys('add primary key (chunk_no, user_no), add unique index cg_user_no (user_no)') }}
 {%- endmacro %}
 
 {#- The users of the chunk being ranked whose data can be ranked (the others

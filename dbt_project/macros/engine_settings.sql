@@ -30,6 +30,14 @@
     took 304 s instead of 151 s; 128 MB per 20K users is enough, 256 MB or 1 GB
     gained nothing (MariaDB 10.11, by hand, issue 5).
     Session values only, raised, never lowered below what the server gives. -#}
+{#- Runs them on the calling connection (the ranking materializations). -#}
+{% macro cg_apply_session_settings() -%}
+    {%- set settings = cg_session_settings_sql() -%}
+    {%- if settings -%}
+        {% do run_query(settings) %}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro cg_session_settings_sql() -%}
     {{ return(adapter.dispatch('cg_session_settings_sql', 'cgcompile')()) }}
 {%- endmacro %}

@@ -21,15 +21,14 @@
     {{ return(materialization if target.type in ('mysql', 'mariadb') else 'ephemeral') }}
 {%- endmacro %}
 
-{#- How many chunks are ranked at once: the lane models' count (each one's
-    config gives its number, lane=N). -#}
-{% macro cg_lanes() -%}
-    {{ return(2 if target.type in ('mysql', 'mariadb') else 1) }}
+{#- The lane models, in order: each one's config gives its number, lane=N. -#}
+{% macro cg_lane_models() -%}
+    {{ return(['int_top_cards_lane_1', 'int_top_cards_lane_2']) }}
 {%- endmacro %}
 
-{#- The models card_recommendations reads through the staged table. -#}
-{% macro cg_lane_models() -%}
-    {{ return(['int_top_cards_staged', 'int_top_cards_lane_1', 'int_top_cards_lane_2']) }}
+{#- How many chunks are ranked at once. -#}
+{% macro cg_lanes() -%}
+    {{ return(cg_lane_models() | length if target.type in ('mysql', 'mariadb') else 1) }}
 {%- endmacro %}
 
 {#- The model's rows, chunk by chunk, go into int_top_cards_staged with their
@@ -70,10 +69,7 @@ from (
   {%- set staged = cg_relation('int_top_cards_staged') -%}
 
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
-  {%- set session_settings = cg_session_settings_sql() -%}
-  {%- if session_settings -%}
-    {% do run_query(session_settings) %}
-  {%- endif -%}
+  {%- do cg_apply_session_settings() -%}
   {% call statement('start_transaction') -%}
     start transaction
   {%- endcall %}
@@ -98,11 +94,7 @@ from (
     probed the chunk's rows once per card: 1.76 s a 20K-user chunk instead of
     0.12 s (MariaDB 10.11, by hand). -#}
 {% macro cg_index_card_params() -%}
-    {%- if target.type in ('mysql', 'mariadb') -%}
-        alter table {{ this }} add primary key (card_no)
-    {%- else -%}
-        select 1 as no_index_needed
-    {%- endif -%}
+    {{ cg_add_keys('add primary key (card_no)') }}
 {%- endmacro %}
 
 {#- card_recommendations copies what the lanes ranked in the same run: with
@@ -112,8 +104,9 @@ from (
     compile --select card_recommendations writes nothing. -#}
 {% macro cg_require_lanes_selected() -%}
     {%- if execute and flags.WHICH in ('run', 'build') and target.type in ('mysql', 'mariadb') -%}
+        {%- set copied_from = ['int_top_cards_staged'] + cg_lane_models() -%}
         {%- set missing = [] -%}
-        {%- for name in cg_lane_models() -%}
+        {%- for name in copied_from -%}
             {%- if 'model.' ~ project_name ~ '.' ~ name not in selected_resources -%}
                 {%- do missing.append(name) -%}
             {%- endif -%}
@@ -121,7 +114,7 @@ from (
         {%- if missing -%}
             {% do exceptions.raise_compiler_error(
                 "card_recommendations copies the rows ranked in the same run by "
-                ~ cg_lane_models() | join(', ') ~ "; not selected: " ~ missing | join(', ')
+                ~ copied_from | join(', ') ~ "; not selected: " ~ missing | join(', ')
                 ~ ". Select them too, e.g. dbt build --select +card_recommendations") %}
         {%- endif -%}
     {%- endif -%}

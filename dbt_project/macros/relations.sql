@@ -18,6 +18,16 @@
     {{ return('BATCH_' ~ run_started_at.strftime('%Y%m%d_%H%M%S')) }}
 {%- endmacro %}
 
+{#- A model's post-hook: on MySQL/MariaDB, keys for the table just built
+    (`clause`: ALTER TABLE's add ... list); DuckDB's plans need none. -#}
+{% macro cg_add_keys(clause) -%}
+    {%- if target.type in ('mysql', 'mariadb') -%}
+        alter table {{ this }} {{ clause }}
+    {%- else -%}
+        select 1 as no_index_needed
+    {%- endif -%}
+{%- endmacro %}
+
 {#- A string compared byte by byte, whatever the column's collation. -#}
 {% macro cg_bytes(expression) -%}
     {{ return(adapter.dispatch('cg_bytes', 'cgcompile')(expression)) }}

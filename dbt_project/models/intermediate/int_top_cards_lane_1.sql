@@ -3,7 +3,7 @@
 -- Lane 1 of 2 (macros/lanes.sql): on MySQL/MariaDB, ranks the batch's chunks
 -- 1, 3, 5, ... (counting from 1) into int_top_cards_staged on a
 -- connection of its own, while the other lane ranks the rest.  On DuckDB this
--- model is never built: card_recommendations ranks int_top_cards itself.
+-- model is never built: card_recommendations ranks each chunk itself.
 {%- if target.type != 'duckdb' %}
 -- depends_on: {{ ref('int_top_cards_staged') }}
 {%- endif %}

@@ -3,7 +3,7 @@
 -- MySQL/MariaDB: where the lanes put the rows they rank (macros/lanes.sql),
 -- one chunk as one range of the primary key (chunk_no, user_no, card_rank).
 -- Emptied and created again by every run, before the lanes start.  On DuckDB
--- this model is never built: card_recommendations ranks int_top_cards itself.
+-- this model is never built: card_recommendations ranks each chunk itself.
 
 with top_cards as (
 
