@@ -85,6 +85,14 @@ class Phase:
         return self.users / self.seconds * 60 if self.seconds else 0.0
 
 
+def proc_status_kb(pid: int, key: str) -> int:
+    """A figure of /proc/<pid>/status in kB (VmRSS, VmHWM); 0 when the process has none (a zombie)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
 class ServerMemory:
     """mariadbd's peak RSS over a phase: VmHWM reset (clear_refs 5) at the start, read at the end."""
 
@@ -93,12 +101,6 @@ class ServerMemory:
         self.sampled = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-
-    def _status(self, key: str) -> int:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-        return 0
 
     def __enter__(self):
         if self.pid:
@@ -113,7 +115,7 @@ class ServerMemory:
     def _sample(self) -> None:
         # VmRSS sampled as well, in case the kernel refuses to reset VmHWM.
         while not self._stop.wait(0.5):
-            self.sampled = max(self.sampled, self._status("VmRSS"))
+            self.sampled = max(self.sampled, proc_status_kb(self.pid, "VmRSS"))
 
     def peak_mb(self) -> float | None:
         self._stop.set()
@@ -121,7 +123,7 @@ class ServerMemory:
             return None
         if self._thread:
             self._thread.join()
-        return max(self._status("VmHWM"), self.sampled) / 1024
+        return max(proc_status_kb(self.pid, "VmHWM"), self.sampled) / 1024
 
     def __exit__(self, *exc):
         self._stop.set()
@@ -137,7 +139,7 @@ class ChildPeak:
     only grows, so the last reading is the peak up to the last 0.1 s."""
 
     def __init__(self, pid: int):
-        self.path = Path(f"/proc/{pid}/status")
+        self.pid = pid
         self.kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -146,12 +148,10 @@ class ChildPeak:
     def _sample(self) -> None:
         while not self._stop.wait(0.1):
             try:
-                text = self.path.read_text()
+                kb = proc_status_kb(self.pid, "VmHWM")
             except OSError:
                 return
-            for line in text.splitlines():
-                if line.startswith("VmHWM:"):
-                    self.kb = int(line.split()[1])
+            self.kb = kb or self.kb  # the exited process (zombie) shows none
 
     def stop_mb(self) -> float:
         self._stop.set()
