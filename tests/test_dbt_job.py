@@ -139,6 +139,26 @@ def test_changed_spend_replaces_only_those_users(job):
     assert_clean(job)
 
 
+def test_new_users_join_a_later_run_beside_changed_ones(job):
+    # The PRD's weekly batch: new users and changed ones together.  On MariaDB
+    # the changed users' rows are updated in place and the new users' rows
+    # inserted (macros/batch_incremental.sql).
+    job.build()
+    recs_before, _ = job.snapshot()
+    newcomers = [r for r in generate_users(6, seed=99, prefix="NEW") if r[0].startswith("NEW")]
+    job.load(newcomers)
+    job.update_spend("GEN030", avg_flipkart_gmv=90000)
+    job.build()
+    recs_after, _ = job.snapshot()
+    new_ids = sorted(r[0] for r in newcomers)
+    changed = {"GEN030", *new_ids}
+    assert [r for r in recs_after if r[1] not in changed] == [r for r in recs_before if r[1] not in changed]
+    new_rows = [r for r in recs_after if r[1] in new_ids]
+    assert sorted((r[1], r[2]) for r in new_rows) == [(u, k) for u in new_ids for k in range(1, 11)]
+    assert {r[5] for r in recs_after if r[1] in changed} == {recs_after[-1][5]} != {recs_before[0][5]}
+    assert_clean(job)
+
+
 def test_a_user_turning_bad_keeps_earlier_rows(job):
     job.build()
     before = [r for r in job.snapshot()[0] if r[1] == "GEN020"]

@@ -74,6 +74,7 @@ class Rendered:
             "cg_users_in_chunk": lambda: USERS_MODEL,  # a real table here
             "cg_current_chunk": lambda: "0",  # one chunk
             "cg_require_lanes_selected": lambda: "",
+            "cg_top_n": lambda: 10,  # the PRD's top 10 (macros/relations.sql)
             "execute": run_query is not None,  # dbt's execution phase: run_query reads the database
             "run_query": run_query,
         }

@@ -13,6 +13,11 @@
                                   schema=target.schema, identifier=name)) }}
 {%- endmacro %}
 
+{#- How many cards each user gets (PRD: the top 10). -#}
+{% macro cg_top_n() -%}
+    {{ return(10) }}
+{%- endmacro %}
+
 {% macro cg_batch_id() -%}
     {#- One id per dbt invocation, in the PRD's style: BATCH_20261123_020000. -#}
     {{ return('BATCH_' ~ run_started_at.strftime('%Y%m%d_%H%M%S')) }}

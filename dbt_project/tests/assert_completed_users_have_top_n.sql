@@ -35,7 +35,7 @@ final as (
     select counts.*
     from counts
     cross join cards
-    where counts.recommendations <> case when cards.card_count < 10 then cards.card_count else 10 end
+    where counts.recommendations <> case when cards.card_count < {{ cg_top_n() }} then cards.card_count else {{ cg_top_n() }} end
         or counts.max_rank <> counts.recommendations
 
 )

@@ -31,7 +31,7 @@ ranked as (
 
 top_ranked as (
 
-    select * from ranked where card_rank <= 10
+    select * from ranked where card_rank <= {{ cg_top_n() }}
 
 ),
 

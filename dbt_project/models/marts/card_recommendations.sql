@@ -51,7 +51,7 @@ top_cards as (
     inner join savings
         on savings.user_no = ranked.user_no
         and savings.rank_key = ranked.rank_key
-    where ranked.card_rank <= 10
+    where ranked.card_rank <= {{ cg_top_n() }}
 
 ),
 {%- else -%}
