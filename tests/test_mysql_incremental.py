@@ -12,15 +12,18 @@ from mariadb_server import write_profiles
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "dbt_incremental"
 MACRO = ROOT / "dbt_project" / "macros" / "mysql_incremental.sql"
+# The helpers the macro calls (cg_key_match).
+HELPERS = ROOT / "dbt_project" / "macros" / "relations.sql"
 
 
 @pytest.fixture
 def project(tmp_path, mariadb_schema):
-    """The fixture dbt project with our macro, in a temp dir, profiled for a fresh schema."""
+    """The fixture dbt project with our macro and its helpers, in a temp dir, profiled for a fresh schema."""
     project_dir = tmp_path / "project"
     shutil.copytree(FIXTURE, project_dir)
     (project_dir / "macros").mkdir()
-    shutil.copy(MACRO, project_dir / "macros" / MACRO.name)
+    for macro in (MACRO, HELPERS):
+        shutil.copy(macro, project_dir / "macros" / macro.name)
     write_profiles(tmp_path / "profiles", mariadb_schema)
     return DbtProject(project_dir, tmp_path / "profiles", mariadb_schema)
 

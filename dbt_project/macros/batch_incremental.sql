@@ -82,10 +82,13 @@
     {%- endcall %}
     {%- do written.append(load_result('insert_chunk').response.rows_affected or 0) -%}
   {%- endfor %}
-  {%- if mysql and cg_leftovers_possible() %}
-    {% call statement('delete_leftovers') -%}
-      {{ cg_delete_leftovers_sql(target_relation) }}
-    {%- endcall %}
+  {%- if mysql %}
+    {%- set cards = cg_card_count() -%}
+    {%- if cards < cg_top_n() %}
+      {% call statement('delete_leftovers') -%}
+        {{ cg_delete_leftovers_sql(target_relation, cards) }}
+      {%- endcall %}
+    {%- endif %}
   {%- endif %}
   {#- What dbt reports for the model: on MySQL/MariaDB the rows written, all
       chunks together; DuckDB's adapter reports no row counts.  rows_affected
@@ -169,14 +172,6 @@ inner join (
 set {{ updates | join(', ') }}
 {%- endmacro %}
 
-{% macro cg_key_match(left, right, row_key) -%}
-  {%- set pairs = [] -%}
-  {%- for column in row_key -%}
-    {%- do pairs.append(left ~ '.' ~ adapter.quote(column) ~ ' = ' ~ right ~ '.' ~ adapter.quote(column)) -%}
-  {%- endfor -%}
-  {{ pairs | join(' and ') }}
-{%- endmacro %}
-
 {% macro cg_is_empty(relation) -%}
   {{ return(run_query('select 1 from ' ~ relation ~ ' limit 1') | length == 0) }}
 {%- endmacro %}
@@ -187,17 +182,16 @@ set {{ updates | join(', ') }}
     so there is nothing to delete and the statement is not run: it read
     every row of the batch's users to find none (6 s of a weekly 50K-user
     run on MariaDB, 500K rows scattered over a 20M-row table). -#}
-{% macro cg_leftovers_possible() -%}
-  {%- set cards = run_query('select count(*) from ' ~ cg_relation('int_card_params')).columns[0].values()[0] -%}
-  {{ return(cards < cg_top_n()) }}
+{% macro cg_card_count() -%}
+  {{ return(run_query('select count(*) from ' ~ cg_relation('int_card_params')).columns[0].values()[0] | int) }}
 {%- endmacro %}
 
-{% macro cg_delete_leftovers_sql(relation) -%}
+{% macro cg_delete_leftovers_sql(relation, cards) -%}
 delete {{ relation }}
 from {{ relation }}
 inner join ({{ cg_batch_keys_sql() }}) as cg_keys
   on {{ relation }}.user_id = cg_keys.user_id
-where {{ relation }}.{{ adapter.quote('rank') }} > (select count(*) from {{ cg_relation('int_card_params') }})
+where {{ relation }}.{{ adapter.quote('rank') }} > {{ cards | int }}
 {%- endmacro %}
 
 {% macro cg_quoted(columns) -%}

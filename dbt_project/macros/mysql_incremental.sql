@@ -127,10 +127,7 @@
 delete {{ target_relation }}
 from {{ target_relation }}
 inner join {{ tmp_relation }}
-  on {% for key in keys -%}
-    {{ target_relation }}.{{ adapter.quote(key) }} = {{ tmp_relation }}.{{ adapter.quote(key) }}
-    {%- if not loop.last %} and {% endif -%}
-  {%- endfor %}
+  on {{ cg_key_match(target_relation, tmp_relation, keys) }}
 {%- endmacro %}
 
 

@@ -33,6 +33,16 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- `left`.k = `right`.k for every column k of `keys`, joined with AND:
+    the ON clause of a join on a key (relations or aliases). -#}
+{% macro cg_key_match(left, right, keys) -%}
+  {%- set pairs = [] -%}
+  {%- for column in keys -%}
+    {%- do pairs.append(left ~ '.' ~ adapter.quote(column) ~ ' = ' ~ right ~ '.' ~ adapter.quote(column)) -%}
+  {%- endfor -%}
+  {{ pairs | join(' and ') }}
+{%- endmacro %}
+
 {#- A string compared byte by byte, whatever the column's collation. -#}
 {% macro cg_bytes(expression) -%}
     {{ return(adapter.dispatch('cg_bytes', 'cgcompile')(expression)) }}
