@@ -52,8 +52,12 @@ def _init(fast: bool) -> None:
 
 
 def process_single_user(user: tuple) -> tuple[str, list[tuple] | None, str | None]:
-    """One user's top 10 as OUTPUT_COLUMNS rows (card_id .. redemption_rate), or the error."""
-    from cgcompile.evaluate import CATEGORIES, InvalidSpend, rank, user_spend
+    """One user's top 10 as OUTPUT_COLUMNS rows (card_id .. redemption_rate), or the error.
+
+    The reference tier explains every figure, as the API it stands for answered
+    with sentences (explain_rank); the fast one computes figures only."""
+    from cgcompile.evaluate import CATEGORIES, InvalidSpend, user_spend
+    from cgcompile.explain import explain_rank
 
     user_id, *spend = user
     try:
@@ -64,7 +68,7 @@ def process_single_user(user: tuple) -> tuple[str, list[tuple] | None, str | Non
     if kind == "fast":
         return user_id, engine.rank(s), None
     rows = []
-    for _, r in rank(engine, s):
+    for _, r, _sentences in explain_rank(engine, s):
         rows.append((r.card_id, r.card_name, r.total_savings_yearly, r.joining_fees, r.total_extra_benefits,
                      r.net_savings, *(r.points(c) for c in CATEGORIES), r.redemption_method, r.redemption_rate))
     return user_id, rows, None

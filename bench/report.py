@@ -20,7 +20,7 @@ MEMORY_MB = 4096.0
 
 
 def _baseline(bench, kind: str, fast: bool = True):
-    word = "fasteval" if fast else "evaluate.rank"
+    word = "fasteval" if fast else "explain.explain_rank"
     for p in bench.phases:
         if p.target == kind and p.name.startswith("baseline") and word in p.name:
             return p
@@ -62,7 +62,7 @@ def _extrapolation(bench) -> tuple[list[str], dict]:
             if not b or not b.seconds:
                 continue
             rate = b.users / b.seconds
-            name = "fasteval.Ranker (no explanations)" if fast else "evaluate.rank (with explanations)"
+            name = "fasteval.Ranker (no explanations)" if fast else "explain.explain_rank (with explanations)"
             data[f"{kind}/{'fast' if fast else 'ref'}"] = {"users_per_s": rate, "2M_s": BACKFILL_USERS / rate, "50K_s": 50_000 / rate}
             out.append(f"| {kind} | {name} | {b.users:,} | {rate * 60:,.0f} | {_fmt_s(BACKFILL_USERS / rate)} | {_fmt_s(50_000 / rate)} |")
     return out, data

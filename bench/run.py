@@ -291,7 +291,7 @@ class Bench:
             raise RuntimeError(f"cg_create_output_tables failed: {result.exception}")
         with self.memory(kind) as mem:
             seconds, rss, rows = run_worker_tier(ws.target, ws.project, self.args.workers, fast)
-        which = "fasteval.Ranker (evaluator's integer fast path, explanations off)" if fast else "evaluate.rank (reference evaluator with explanations)"
+        which = "fasteval.Ranker (evaluator's integer fast path, explanations off)" if fast else "explain.explain_rank (reference evaluator with explanations)"
         self.record(Phase(f"baseline worker tier, {which}", kind, users, seconds, True, rss, mem.peak_mb(),
                           note=f"{rows:,} rows written, {self.args.workers} workers"))
         if kind != "duckdb":
@@ -367,7 +367,7 @@ def main() -> int:
     ap.add_argument("--weekly", type=int, default=50_000, help="changed users in the weekly run")
     ap.add_argument("--baseline-users", type=int, default=60_000,
                     help="sample for the worker tier (fast path); 10,000 (5-9 s) gave rates 67K-117K users/min")
-    ap.add_argument("--baseline-ref-users", type=int, default=3_000, help="sample for the worker tier with evaluate.rank")
+    ap.add_argument("--baseline-ref-users", type=int, default=3_000, help="sample for the worker tier with explain.explain_rank")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", default=None, help="report name (default <date>-<host>)")

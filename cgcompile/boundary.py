@@ -6,12 +6,15 @@ year instead of per quarter would show.  For each card valid on the date this
 module finds, from the resolved rules themselves:
 
 - caps: the smallest monthly spend (paise) at which the capped rules' yearly
-  units reach the ceiling — one category alone, and for pools of several
-  categories the second category topping up the first;
+  units, after any caps inside them, reach the ceiling — one category alone,
+  and for pools of several categories the second category topping up the first;
 - tier edges: the combined spend at every band's from/to, on the rule's first
   category and split across its first two;
-- milestones, fee waivers, joining-fee waivers: the threshold turned into a
-  monthly spend (rounded up to the paisa);
+- milestones, fee waivers, joining-fee waivers, welcome benefits on early
+  spend: the threshold turned into a monthly spend (rounded up to the paisa);
+- redemption limits: the spend at which the year's points reach an option's
+  minimum or its points a year;
+- partner shares: spends whose share ends in exactly half a paisa;
 
 and emits each at −0.01, exact and +0.01.  Then fixed users for the PRD's edge
 cases (zero, NULL, huge, confirmed below the named categories) and rounding
@@ -85,12 +88,18 @@ def _spend(vector: Vector):
 
 
 def _pool_filled(rc: ResolvedCard, pool_index: int) -> Callable[[Vector], bool]:
-    """Whether the pool's members earn, before caps, at least its yearly ceiling."""
+    """Whether the pool's members earn, after the pools inside it, at least its yearly ceiling."""
     pool = rc.pools[pool_index]
 
     def filled(vector: Vector) -> bool:
         parts = compute(rc, _spend(vector)).parts
-        return sum((parts[i].yearly for i in pool.members), Decimal(0)) >= pool.yearly_amount
+        amounts = [p.yearly for p in parts]
+        for inner in rc.pools[:pool_index]:  # inner pools come first
+            left = inner.yearly_amount
+            for i in inner.members:
+                amounts[i] = min(amounts[i], left)
+                left -= amounts[i]
+        return sum((amounts[i] for i in pool.members), Decimal(0)) >= pool.yearly_amount
 
     return filled
 
@@ -112,6 +121,30 @@ def cap_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
             at = first_reaching(lambda v: filled({**base, second: v}))
             if at is not None:
                 yield from around({**base, second: at}, second)
+
+
+def redemption_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
+    """Where a redemption limit starts to bind: the balance at an option's minimum or its points a year."""
+    if not rc.blended:
+        return
+    thresholds = [o.min_points for o in rc.ladder if o.min_points is not None]
+    thresholds += [o.max_points for o in rc.ladder if o.max_points is not None]
+    cats = list(dict.fromkeys(p.category for p in rc.earn)) or ["amazon"]
+    for threshold in thresholds:
+        for cat in cats[:2]:
+            at = first_reaching(lambda v: compute(rc, _spend({cat: v})).balance.points >= threshold)
+            if at is not None:
+                yield from around({cat: at}, cat)
+
+
+def share_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
+    """Spends whose partner share is exactly half a paisa (the split must round up), and near it."""
+    for cat, portion in rc.splits:
+        rate = portion.fraction
+        if rate == 0:
+            continue
+        for s in list(dict.fromkeys(half_paisa_spends(rate) + near_half_spends(rate))):
+            yield row({cat: s})
 
 
 def tier_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
@@ -137,7 +170,7 @@ def threshold_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
     # Waivers depend on the total only: on Amazon (fee) and on other online spend (joining).
     for rule in rc.fee_waivers:
         yield from around({"amazon": ceil_paise(rule.annual_spend / 12)}, "amazon")
-    for rule in rc.joining_fee_waivers:
+    for rule in (*rc.joining_fee_waivers, *(r for r in rc.welcome if r.spend is not None)):
         at = ceil_paise(rule.spend * 30 / rule.within_days)
         yield from around({"other_online": at}, "other_online")
 
@@ -235,13 +268,14 @@ def edge_case_rows() -> list[Row]:
 def boundary_users(
     catalog: Catalog,
     as_of: dt.date | None = None,
-    assumptions: dict[str, bool] | None = None,
+    assumptions: dict | None = None,
     prefix: str = PREFIX,
+    horizon: str | None = None,
 ) -> list[Row]:
     """Every boundary user of the catalog, as rows (user_id first) in datagen.COLUMNS order."""
     spends: list[tuple[str | None, ...]] = list(edge_case_rows())
-    for rc in resolve_catalog(catalog, as_of, assumptions):
-        for source in (cap_users, tier_users, threshold_users, rounding_users):
+    for rc in resolve_catalog(catalog, as_of, assumptions, horizon):
+        for source in (cap_users, tier_users, threshold_users, rounding_users, redemption_users, share_users):
             spends.extend(source(rc))
     unique = list(dict.fromkeys(spends))
     return [(prefix + str(i).zfill(6), *s) for i, s in enumerate(unique, start=1)]

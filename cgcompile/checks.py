@@ -29,7 +29,7 @@ CHECKS: dict[str, sqlglot.exp.Expression] = {
         LEFT JOIN card_recommendations AS r ON u.user_id = r.user_id
         WHERE u.processing_status = 'completed'
         GROUP BY u.user_id
-        HAVING COUNT(r.id) <> (SELECT LEAST(COUNT(*), 10) FROM int_card_params)
+        HAVING COUNT(r.id) <> (SELECT LEAST(COUNT(DISTINCT card_no), 10) FROM int_card_params)
         """,
         read="duckdb",
     ),

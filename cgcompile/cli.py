@@ -59,6 +59,14 @@ def cards(rules_dir: Path, as_json: bool) -> None:
     click.echo(cards_json(summaries) if as_json else cards_table(summaries))
 
 
+horizon_option = click.option(
+    "--horizon",
+    type=click.Choice(["first_year", "ongoing"]),
+    default=None,
+    help="Fees of the first year (joining fee, welcome, joining waiver) or of a later year (annual fee, renewal waiver); default: _catalog.yaml's horizon.",
+)
+
+
 @cli.command()
 @click.option("--amazon", type=str, default=None, help="avg_amazon_gmv (omitted = NULL = 0).")
 @click.option("--flipkart", type=str, default=None, help="avg_flipkart_gmv.")
@@ -68,28 +76,30 @@ def cards(rules_dir: Path, as_json: bool) -> None:
 @click.option("--confirmed", type=str, default=None, help="avg_confirmed_gmv (other_online = confirmed − the five above).")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Evaluate the rules valid on this date (default: _catalog.yaml's as_of).")
 @click.option("--top", type=int, default=10, show_default=True, help="How many cards to show.")
-@click.option("--assume", multiple=True, metavar="NAME=true|false", help="Override an assumption's default (repeatable).")
+@click.option("--assume", multiple=True, metavar="NAME=VALUE", help="Override an assumption's default: amazon_prime=false, avg_order_value.myntra=2500 (repeatable).")
+@horizon_option
 @rules_dir_option
 @click.option("--json", "json_output", is_flag=True, help="Print every column and explanation as JSON.")
-def explain(amazon, flipkart, myntra, ajio, grocery, confirmed, as_of, top, assume, rules_dir, json_output) -> None:
+def explain(amazon, flipkart, myntra, ajio, grocery, confirmed, as_of, top, assume, horizon, rules_dir, json_output) -> None:
     """Rank the cards for one user's monthly spend and explain every figure."""
     from .explain import run
 
     amounts = {"amazon": amazon, "flipkart": flipkart, "myntra": myntra, "ajio": ajio, "grocery": grocery, "confirmed": confirmed}
-    click.echo(run(rules_dir, amounts, as_of.date() if as_of else None, top, assume, json_output))
+    click.echo(run(rules_dir, amounts, as_of.date() if as_of else None, top, assume, json_output, horizon))
 
 
 @cli.command()
 @rules_dir_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("dbt_project"), show_default=True, help="The dbt project to write models/generated/ and macros/generated/ into.")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Compile the rules valid on this date (default: _catalog.yaml's as_of).")
-@click.option("--assume", multiple=True, metavar="NAME=true|false", help="Override an assumption's default (repeatable).")
+@click.option("--assume", multiple=True, metavar="NAME=VALUE", help="Override an assumption's default (repeatable).")
+@horizon_option
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing every stale, missing or extra generated file.")
-def rules(rules_dir: Path, out: Path, as_of, assume, check: bool) -> None:
+def rules(rules_dir: Path, out: Path, as_of, assume, horizon, check: bool) -> None:
     """Compile card_rules/ into the generated dbt models (DuckDB and MySQL/MariaDB)."""
     from . import compiler
 
-    files = compiler.load(rules_dir, as_of.date() if as_of else None, assume)
+    files = compiler.load(rules_dir, as_of.date() if as_of else None, assume, horizon)
     if check:
         problems = compiler.differences(out, files)
         if problems:
@@ -141,12 +151,14 @@ def generate_users(count: int, seed: int, prefix: str, target: str | None) -> No
 @click.option("--users", type=click.IntRange(min=0), default=10000, show_default=True, help="Generated users (the reference spending mix).")
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed for the generated users.")
 @click.option("--no-boundary", is_flag=True, help="Leave out the boundary users derived from the catalog.")
+@horizon_option
+@click.option("--assume", multiple=True, metavar="NAME=VALUE", help="Override an assumption's default (repeatable).")
 @rules_dir_option
-def verify(target: str, users: int, seed: int, no_boundary: bool, rules_dir: Path) -> None:
+def verify(target: str, users: int, seed: int, no_boundary: bool, horizon, assume, rules_dir: Path) -> None:
     """Prove the compiled SQL equals the reference evaluator: dbt build on scratch data, compare every column."""
     from .harness import run_verify
 
-    run_verify(target, users, seed, not no_boundary, rules_dir, click.echo)
+    run_verify(target, users, seed, not no_boundary, rules_dir, click.echo, horizon=horizon, assume=assume)
 
 
 def main(argv: list[str] | None = None) -> int:

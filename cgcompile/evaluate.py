@@ -2,8 +2,8 @@
 
 This is docs/rules.md turned into Python line by line, and nothing more: the
 compiled SQL must agree with it to the paisa (`cgcompile verify`), so every
-rounding step here is one the doc names, and none is added.  Explanations are
-worded in explain.py from the figures computed here.
+rounding step here is one the doc names, and none is added.  It returns
+figures only; explain.py words them.
 """
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
-from . import explain
 from .errors import CgError
-from .model import CATEGORIES, CONFIRMED_COLUMN, MAX_MONTHLY_SPEND, PERIOD_MONTHS, SPEND_COLUMNS, Catalog, Rule, Tier
+from .model import CATEGORIES, CONFIRMED_COLUMN, MAX_MONTHLY_SPEND, PERIOD_MONTHS, SPEND_COLUMNS, Catalog, Redemption, Rule, Tier
 from .resolve import EarnPart, ResolvedCard, resolve_catalog
 
 # Ample precision: spend × a 10-place rate × 12 never comes near 60 digits, so
@@ -87,10 +86,10 @@ class PartFigures:
     """One EarnPart's units: monthly (rounded, before caps), yearly, and after caps."""
 
     part: EarnPart
-    spend: Decimal  # the category's monthly spend
+    spend: Decimal  # the monthly spend the part earns on (its share of the category, if split)
     monthly: Decimal
     yearly: Decimal  # 12 × monthly
-    earned: Decimal  # yearly units after the part's pool, if any
+    earned: Decimal  # yearly units after the part's pools, if any
     bands: tuple[tuple[Tier, Decimal], ...]  # tiered: (tier, overlapping spend) with overlap > 0
 
     @property
@@ -100,13 +99,49 @@ class PartFigures:
 
 @dataclass(frozen=True)
 class BenefitFigures:
-    """One extra-benefit rule and what it is worth this year (exact, in rupees)."""
+    """One extra-benefit rule: reached or not, and what it pays this year.
+
+    `value` is in rupees for a rupee benefit and a waiver, in points for a
+    points benefit (valued with the card's other points, see Redeemed)."""
 
     rule: Rule
     reached: bool
     value: Decimal
     base: Decimal  # the spend compared with the threshold (per period / per year / in the window)
     counted: bool  # reached and the one that pays (the best fee waiver, the first joining waiver met)
+
+    @property
+    def in_points(self) -> bool:
+        return self.rule.unit == "points"
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    """Points sent to each redemption option, best rate first (docs/rules.md, "Redemption")."""
+
+    points: Decimal  # the balance
+    taken: tuple[tuple[Redemption, Decimal], ...]  # (option, points) for every option on the ladder
+
+    @property
+    def value(self) -> Decimal:
+        return sum((points * option.rupees_per_point for option, points in self.taken), ZERO)
+
+
+def redeem(ladder: tuple[Redemption, ...], points: Decimal) -> Redeemed:
+    """Fill the options in ladder order, each up to its limits; points left over are worth nothing."""
+    left = points
+    taken = []
+    for option in ladder:
+        room = left
+        if option.min_points is not None and points < option.min_points:
+            room = ZERO
+        if option.max_share is not None:
+            room = min(room, points * option.max_share / 100)
+        if option.max_points is not None:
+            room = min(room, option.max_points)
+        taken.append((option, room))
+        left -= room
+    return Redeemed(points, tuple(taken))
 
 
 @dataclass(frozen=True)
@@ -118,15 +153,29 @@ class Figures:
     parts: tuple[PartFigures, ...]
     category_yearly: tuple[tuple[str, Decimal], ...]
     benefits: tuple[BenefitFigures, ...]
-    rate: Decimal  # rupees per point of the chosen redemption
+    earned: Redeemed  # the year's earned units alone
+    balance: Redeemed  # earned units plus the points benefits
 
     def yearly(self, category: str) -> Decimal:
         return dict(self.category_yearly)[category]
 
+    @property
+    def units(self) -> Decimal:
+        return sum((y for _, y in self.category_yearly), ZERO)
+
+    @property
+    def bonus_points(self) -> Decimal:
+        return sum((b.value for b in self.benefits if b.in_points), ZERO)
+
+    @property
+    def rate(self) -> Decimal:
+        """Rupees per point of the best option (all points go there when it has no limits)."""
+        return self.resolved.redemption.rupees_per_point
+
 
 @dataclass(frozen=True)
 class CardResult:
-    """One card's row of card_recommendations, plus why."""
+    """One card's row of card_recommendations."""
 
     card_id: str
     card_name: str
@@ -143,16 +192,31 @@ class CardResult:
     other_online_points: Decimal
     redemption_method: str
     redemption_rate: Decimal
-    explanations: tuple[str, ...]
 
     def points(self, category: str) -> Decimal:
         return getattr(self, f"{category}_points")
 
 
-def _tier_bands(part: EarnPart, spend: UserSpend) -> tuple[tuple[Tier, Decimal], ...]:
+def portion_spend(part: EarnPart, spend: UserSpend) -> Decimal:
+    """The part's monthly spend: the category's, or its share or the rest of it."""
+    whole = spend.of(part.category)
+    if part.portion is None:
+        return whole
+    kept = round2(whole * part.portion.fraction)
+    return kept if part.portion.kept else whole - kept
+
+
+def line_spend(resolved: ResolvedCard, spend: UserSpend, category: str) -> Decimal:
+    """A category's spend on a tiered rule's line: the rest of it when a share is split off."""
+    split = dict(resolved.splits).get(category)
+    whole = spend.of(category)
+    return whole if split is None else whole - round2(whole * split.fraction)
+
+
+def _tier_bands(resolved: ResolvedCard, part: EarnPart, spend: UserSpend) -> tuple[tuple[Tier, Decimal], ...]:
     """The category's stretch [offset, offset + spend) of the rule's combined line, by band."""
-    offset = sum((spend.of(c) for c in part.preceding), ZERO)
-    lo, hi = offset, offset + spend.of(part.category)
+    offset = sum((line_spend(resolved, spend, c) for c in part.preceding), ZERO)
+    lo, hi = offset, offset + line_spend(resolved, spend, part.category)
     bands = []
     for tier in part.tiers:
         top = hi if tier.end is None else min(hi, tier.end)
@@ -162,128 +226,156 @@ def _tier_bands(part: EarnPart, spend: UserSpend) -> tuple[tuple[Tier, Decimal],
     return tuple(bands)
 
 
-def _part_monthly(part: EarnPart, spend: UserSpend) -> tuple[Decimal, tuple[tuple[Tier, Decimal], ...]]:
+def _part_monthly(resolved: ResolvedCard, part: EarnPart, spend: UserSpend) -> tuple[Decimal, tuple[tuple[Tier, Decimal], ...]]:
     if part.tiers:
-        bands = _tier_bands(part, spend)
+        bands = _tier_bands(resolved, part, spend)
         return round2(sum((overlap * tier.rate.per_rupee for tier, overlap in bands), ZERO)), bands
-    return round2(spend.of(part.category) * part.rate.per_rupee), ()
+    return round2(portion_spend(part, spend) * part.rate.per_rupee), ()
 
 
 def _earn(resolved: ResolvedCard, spend: UserSpend) -> tuple[PartFigures, ...]:
     raw = []
     for part in resolved.earn:
-        monthly, bands = _part_monthly(part, spend)
+        monthly, bands = _part_monthly(resolved, part, spend)
         raw.append((part, monthly, bands))
     earned = [12 * monthly for _, monthly, _ in raw]
-    # Each pool is filled in its members' order: a part gets what is left.
+    # Inner pools come first; each fills its members in order with what they
+    # have left after the inner ones: a part gets what is left.
     for pool in resolved.pools:
         left = pool.yearly_amount
         for i in pool.members:
             earned[i] = min(earned[i], left)
             left -= earned[i]
     return tuple(
-        PartFigures(part=p, spend=spend.of(p.category), monthly=m, yearly=12 * m, earned=e, bands=b)
+        PartFigures(part=p, spend=portion_spend(p, spend), monthly=m, yearly=12 * m, earned=e, bands=b)
         for (p, m, b), e in zip(raw, earned)
     )
 
 
-def _points_value(amount: Decimal, unit: str, rate: Decimal) -> Decimal:
-    return amount * rate if unit == "points" else amount
-
-
-def _milestone(rule: Rule, spend: UserSpend, rate: Decimal) -> BenefitFigures:
+def _milestone(rule: Rule, spend: UserSpend) -> BenefitFigures:
     months = PERIOD_MONTHS[rule.period]
     cats = rule.categories or CATEGORIES
     base = sum((spend.of(c) for c in cats), ZERO) * months
     reached = base >= rule.spend
     times = Decimal(12 // months) if rule.repeat else Decimal(1)
-    value = _points_value(rule.amount, rule.unit, rate) * times if reached else ZERO
+    value = rule.amount * times if reached else ZERO
     return BenefitFigures(rule=rule, reached=reached, value=value, base=base, counted=reached)
 
 
-def _benefits(resolved: ResolvedCard, spend: UserSpend, rate: Decimal) -> tuple[BenefitFigures, ...]:
-    card = resolved.card
+def _early(total: Decimal, rule: Rule) -> tuple[bool, Decimal]:
+    """Spend in the first `within_days` days (a month is 30 days) against the threshold."""
+    return total * rule.within_days >= rule.spend * 30, total * rule.within_days / 30
+
+
+def _welcome(rule: Rule, spend: UserSpend) -> BenefitFigures:
+    if rule.spend is None:
+        return BenefitFigures(rule=rule, reached=True, value=rule.amount, base=ZERO, counted=True)
+    reached, base = _early(spend.total, rule)
+    return BenefitFigures(rule=rule, reached=reached, value=rule.amount if reached else ZERO, base=base, counted=reached)
+
+
+def _benefits(resolved: ResolvedCard, spend: UserSpend) -> tuple[BenefitFigures, ...]:
     total = spend.total
-    out = [
-        BenefitFigures(rule=r, reached=True, value=_points_value(r.amount, r.unit, rate), base=ZERO, counted=True)
-        for r in resolved.welcome
-    ]
-    out += [_milestone(r, spend, rate) for r in resolved.milestones]
+    out = [_welcome(r, spend) for r in resolved.welcome]
+    out += [_milestone(r, spend) for r in resolved.milestones]
     annual = 12 * total
     reached = [r for r in resolved.fee_waivers if annual >= r.annual_spend]
     # Only the highest percent reached counts; max() keeps the first on a tie.
     best = max(reached, key=lambda r: r.percent, default=None)
     for r in resolved.fee_waivers:
         ok = annual >= r.annual_spend
-        value = card.annual_fee * r.percent / 100 if r is best else ZERO
+        value = resolved.annual_fee * r.percent / 100 if r is best else ZERO
         out.append(BenefitFigures(rule=r, reached=ok, value=value, base=annual, counted=r is best))
     # The joining fee is waived once, however many early-spend offers are met.
     waived = False
     for r in resolved.joining_fee_waivers:
-        ok = total * r.within_days >= r.spend * 30
+        ok, base = _early(total, r)
         pays = ok and not waived
-        value = card.joining_fee if pays else ZERO
-        out.append(BenefitFigures(rule=r, reached=ok, value=value, base=total * r.within_days / 30, counted=pays))
+        value = resolved.joining_fee if pays else ZERO
+        out.append(BenefitFigures(rule=r, reached=ok, value=value, base=base, counted=pays))
         waived = waived or ok
     return tuple(out)
 
 
 def compute(resolved: ResolvedCard, spend: UserSpend) -> Figures:
-    """The exact figures for one card (docs/rules.md, steps 2–3 and the benefits)."""
+    """The exact figures for one card (docs/rules.md, steps 2–3, the benefits and redemption)."""
     with localcontext(CONTEXT):
-        rate = resolved.redemption.rupees_per_point
         parts = _earn(resolved, spend)
         yearly = {c: ZERO for c in CATEGORIES}
         for p in parts:
             yearly[p.part.category] += p.earned
+        benefits = _benefits(resolved, spend)
+        units = sum(yearly.values(), ZERO)
+        bonus = sum((b.value for b in benefits if b.in_points), ZERO)
         return Figures(
             resolved=resolved,
             spend=spend,
             parts=parts,
             category_yearly=tuple(yearly.items()),
-            benefits=_benefits(resolved, spend, rate),
-            rate=rate,
+            benefits=benefits,
+            earned=redeem(resolved.ladder, units),
+            balance=redeem(resolved.ladder, units + bonus),
         )
 
 
-def result(figures: Figures, labels: dict[str, str] | None = None) -> CardResult:
-    """The rounded output row (docs/rules.md, steps 4–5) and its explanations."""
+def redemption_columns(figures: Figures) -> tuple[str, Decimal]:
+    """redemption_method and redemption_rate for the whole balance.
+
+    The method is the option taking the most points (the earlier on a tie);
+    the rate is the balance's value ÷ its points, half-up to 4 places: what a
+    point fetched on average.  With no points, the best option."""
+    balance = figures.balance
+    best = figures.resolved.redemption
+    if balance.points == 0 or not figures.resolved.blended:
+        return best.method, best.rupees_per_point.quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP, context=CONTEXT)
+    method = max(balance.taken, key=lambda t: t[1])[0].method
+    rate = (balance.value / balance.points).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP, context=CONTEXT)
+    return method, rate
+
+
+def result(figures: Figures) -> CardResult:
+    """The rounded output row (docs/rules.md, steps 4–5)."""
     with localcontext(CONTEXT):
-        card = figures.resolved.card
-        rate = figures.rate
+        resolved = figures.resolved
+        card = resolved.card
         points = {c: round2(figures.yearly(c) / 12) for c in CATEGORIES}
-        total_units = sum((y for _, y in figures.category_yearly), ZERO)
-        savings = round2(total_units * rate)
-        extra = round2(sum((b.value for b in figures.benefits), ZERO))
-        joining = round2(card.joining_fee)
+        savings = round2(figures.earned.value)
+        rupees = sum((b.value for b in figures.benefits if not b.in_points), ZERO)
+        # The points benefits are worth what they add to the balance on top of the earned points.
+        extra = round2(rupees + figures.balance.value - figures.earned.value)
+        fee = round2(resolved.fee)
+        method, rate = redemption_columns(figures)
         return CardResult(
             card_id=card.id,
             card_name=card.name,
             bank=card.bank,
             total_savings_yearly=savings,
-            joining_fees=joining,
+            joining_fees=fee,
             total_extra_benefits=extra,
-            net_savings=savings - joining + extra,
+            net_savings=savings - fee + extra,
             **{f"{c}_points": points[c] for c in CATEGORIES},
-            redemption_method=figures.resolved.redemption.method,
-            redemption_rate=rate.quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP, context=CONTEXT),
-            explanations=explain.sentences(figures, labels or {}),
+            redemption_method=method,
+            redemption_rate=rate,
         )
 
 
-def evaluate(resolved: ResolvedCard, spend: UserSpend, labels: dict[str, str] | None = None) -> CardResult:
-    return result(compute(resolved, spend), labels)
+def evaluate(resolved: ResolvedCard, spend: UserSpend) -> CardResult:
+    return result(compute(resolved, spend))
+
+
+def ranked(results: list) -> list:
+    """net_savings descending, card_id ascending on a tie."""
+    return sorted(results, key=lambda r: (-r.net_savings, r.card_id))
 
 
 def rank(
     catalog: Catalog,
     spend: UserSpend,
     as_of: dt.date | None = None,
-    assumptions: dict[str, bool] | None = None,
+    assumptions: dict | None = None,
     top: int = 10,
+    horizon: str | None = None,
 ) -> list[tuple[int, CardResult]]:
     """The user's best cards: net_savings descending, card_id ascending on a tie."""
-    labels = dict(catalog.category_labels)
-    results = [evaluate(r, spend, labels) for r in resolve_catalog(catalog, as_of, assumptions)]
-    results.sort(key=lambda r: (-r.net_savings, r.card_id))
-    return list(enumerate(results[:top], start=1))
+    results = [evaluate(r, spend) for r in resolve_catalog(catalog, as_of, assumptions, horizon)]
+    return list(enumerate(ranked(results)[:top], start=1))

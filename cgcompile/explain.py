@@ -10,13 +10,11 @@ import datetime as dt
 import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .errors import CgError, did_you_mean
-from .model import CATEGORIES, SPEND_COLUMNS, Cap, Catalog, Tier, plain
-
-if TYPE_CHECKING:  # evaluate imports this module; the types are only for reading
-    from .evaluate import BenefitFigures, CardResult, Figures, PartFigures, UserSpend
+from .evaluate import BenefitFigures, CardResult, Figures, PartFigures, UserSpend, compute, ranked, result, round2
+from .model import CATEGORIES, HORIZONS, SPEND_COLUMNS, TRAVEL_ASSUMPTION, Cap, Catalog, Tier, plain
+from .resolve import ResolvedCard, resolve_catalog
 
 DEFAULT_LABELS = {
     "amazon": "Amazon",
@@ -84,16 +82,21 @@ def listing(words: list[str]) -> str:
 
 
 def sentences(figures: Figures, labels: dict[str, str]) -> tuple[str, ...]:
-    """One sentence per category, in canonical order, then one line per extra benefit."""
+    """One sentence per category, in canonical order, then the fees, the extra benefits and the redemption."""
     names = {**DEFAULT_LABELS, **labels}
     out = [category_sentence(figures, c, names) for c in CATEGORIES]
+    out += fee_lines(figures)
     out += benefit_lines(figures, names)
+    out += redemption_lines(figures)
     return tuple(out)
 
 
+def _units_text(amount: Decimal, unit: str, points_name: str) -> str:
+    return inr(amount) if unit == "rupees" else f"{grouped(amount)} {points_name}"
+
+
 def _cap_text(cap: Cap, points_name: str) -> str:
-    amount = inr(cap.amount) if cap.unit == "rupees" else f"{grouped(cap.amount)} {points_name}"
-    return f"{amount} a {cap.period}"
+    return f"{_units_text(cap.amount, cap.unit, points_name)} a {cap.period}"
 
 
 def _band_text(tier: Tier) -> str:
@@ -124,35 +127,67 @@ def _tiered_text(figures: Figures, pf: PartFigures, names: dict[str, str]) -> st
     return text + ")"
 
 
+def _order_text(pf: PartFigures, names: dict[str, str]) -> str:
+    """What per-order terms make of the rate at the category's average order value."""
+    order = pf.part.order
+    terms = []
+    if order.published.full_blocks:
+        terms.append(f"per full ₹{plain(order.published.per)} of each order")
+    if order.per_order is not None and order.per_order.cap is not None:
+        terms.append(f"at most {plain(order.per_order.cap)} an order")
+    if order.per_order is not None and order.per_order.minimum is not None:
+        terms.append(f"on orders of {inr(order.per_order.minimum)} or more")
+    units = order.units_per_order
+    earned = Decimal(units.numerator) / Decimal(units.denominator)
+    effective = (pf.part.rate.per_rupee * 100).normalize()
+    rate = plain(effective) if -effective.as_tuple().exponent <= 2 else "about " + plain(effective.quantize(CENT))
+    return (
+        f" ({', '.join(terms)}; an average {names[pf.part.category]} order of {inr(order.order_value)} earns "
+        f"{grouped(earned)}: {rate} per ₹100)"
+    )
+
+
 def _earn_clause(figures: Figures, pf: PartFigures, names: dict[str, str]) -> str:
     card = figures.resolved.card
     part = pf.part
     if part.tiers:
         text = _tiered_text(figures, pf, names)
+    elif part.order is not None:
+        text = part.order.published.describe(card.reward, card.points_name) + _order_text(pf, names)
     else:
         text = part.rate.describe(card.reward, card.points_name)
     if part.rule.kind == "bonus":
         text = "a bonus of " + text
+    if part.portion is not None:
+        portion = part.portion
+        if portion.kept:
+            text = f"{text} on its {portion.share} part ({plain(portion.fraction * 100)}%, {inr(pf.spend)})"
+        else:
+            text = f"{text} on the rest ({inr(pf.spend)})"
     if pf.capped:
-        text += ", capped at " + _cap_text(_cap_of(figures, pf), card.points_name)
-        others = _pool_neighbours(figures, pf, names)
-        if others:
-            text += f" shared with {listing(others)}"
+        text += ", capped at " + _caps_text(figures, pf, names)
         if pf.earned == 0:
             text += ", already used up"
     return text
 
 
-def _cap_of(figures: Figures, pf: PartFigures) -> Cap:
-    cap = pf.part.rule.cap
-    if cap.pool is not None:
-        return dict(figures.resolved.card.caps)[cap.pool]
-    return cap
+def _caps_text(figures: Figures, pf: PartFigures, names: dict[str, str]) -> str:
+    """The part's ceiling and any it sits within, each with the categories sharing it."""
+    card = figures.resolved.card
+    pools = {p.key: p for p in figures.resolved.pools}
+    texts = []
+    for key in pf.part.chain:
+        pool = pools[key]
+        text = _cap_text(pool.cap, card.points_name)
+        others = _pool_neighbours(figures, pool, pf, names)
+        if others:
+            text += f" shared with {listing(others)}"
+        texts.append(text)
+    return ", within ".join(texts)
 
 
-def _pool_neighbours(figures: Figures, pf: PartFigures, names: dict[str, str]) -> list[str]:
+def _pool_neighbours(figures: Figures, pool, pf: PartFigures, names: dict[str, str]) -> list[str]:
     """The other categories drawing on the same ceiling (labels, in fill order, once each)."""
-    pool = next(p for p in figures.resolved.pools if p.key == pf.part.pool)
     seen: list[str] = []
     for i in pool.members:
         other = figures.parts[i]
@@ -163,12 +198,14 @@ def _pool_neighbours(figures: Figures, pf: PartFigures, names: dict[str, str]) -
 
 
 def _result_text(figures: Figures, category: str) -> str:
-    from .evaluate import round2  # a call-time import: evaluate imports this module
-
     card = figures.resolved.card
     option = figures.resolved.redemption
     yearly = figures.yearly(category)
     monthly = round2(yearly / 12)
+    if figures.resolved.blended:
+        unit = "" if card.reward == "cashback" else " points"
+        amount = inr(monthly) if card.reward == "cashback" else grouped(monthly)
+        return f"{amount}{unit} a month, {grouped(yearly)}{unit} a year (redeemed below)"
     value = round2(yearly * figures.rate)
     if card.reward == "cashback" and figures.rate == 1:
         return f"{inr(monthly)} a month, {inr(value)} a year"
@@ -192,8 +229,8 @@ def category_sentence(figures: Figures, category: str, names: dict[str, str]) ->
     head = f"{inr(spend)} a month on {label}"
     if not parts:
         return f"{head} earns nothing on this card."
-    # The base rate reads first, then any bonus on top of it.
-    parts.sort(key=lambda p: p.part.rule.kind == "bonus")
+    # The partner share first, then the base rate, then any bonus on top of it.
+    parts.sort(key=lambda p: (p.part.portion is None or not p.part.portion.kept, p.part.rule.kind == "bonus"))
     clauses = [_earn_clause(figures, p, names) for p in parts]
     return f"{head} earns {' plus '.join(clauses)}: {_result_text(figures, category)}."
 
@@ -201,7 +238,39 @@ def category_sentence(figures: Figures, category: str, names: dict[str, str]) ->
 def _amount_text(amount: Decimal, unit: str, figures: Figures) -> str:
     if unit == "rupees":
         return inr(amount)
+    if figures.resolved.blended:
+        return f"{grouped(amount)} points"
     return f"{grouped(amount)} points worth {inr(amount * figures.rate)}"
+
+
+def _gross(fee: Decimal, resolved: ResolvedCard) -> str:
+    """'₹999 + 18% GST = ₹1,178.82'."""
+    if fee == 0:
+        return inr(fee)
+    if resolved.gst_percent == 0:
+        return inr(fee, True)
+    return f"{inr(fee)} + {plain(resolved.gst_percent)}% GST"
+
+
+def fee_lines(figures: Figures) -> list[str]:
+    """Which fee the horizon charges, with GST, and what it leaves out."""
+    resolved = figures.resolved
+    card = resolved.card
+    waiver = next((r for r in card.rules if r.kind == "fee_waiver"), None)
+    if resolved.horizon == "first_year":
+        charged = f"the joining fee {_gross(card.joining_fee, resolved)} = {inr(resolved.joining_fee, True)}"
+        if card.joining_fee == 0:
+            charged = "no joining fee"
+        line = f"First-year view: {charged} is charged"
+        if card.annual_fee > 0:
+            line += f"; the {inr(card.annual_fee)} renewal fee falls due in the second year"
+            if waiver is not None:
+                line += ", so its waiver on annual spend is not counted"
+        return [line + "."]
+    charged = f"the annual fee {_gross(card.annual_fee, resolved)} = {inr(resolved.annual_fee, True)}"
+    if card.annual_fee == 0:
+        charged = "no annual fee"
+    return [f"Ongoing view (a year after the first): {charged} is charged; welcome benefits and joining-fee waivers are not counted."]
 
 
 def _milestone_line(b: BenefitFigures, figures: Figures, names: dict[str, str]) -> str:
@@ -215,36 +284,52 @@ def _milestone_line(b: BenefitFigures, figures: Figures, names: dict[str, str]) 
         return f"Milestone not reached: {spent} is below {inr(r.spend)} (it would pay {pays})."
     if not r.repeat:
         return f"Milestone reached: {spent} reaches {inr(r.spend)} and pays {pays} once."
-    return f"Milestone reached: {spent} reaches {inr(r.spend)} and pays {pays} every {r.period}: {inr(b.value)} a year."
+    if r.unit == "rupees":
+        total = inr(b.value)
+    elif figures.resolved.blended:
+        total = f"{grouped(b.value)} points"
+    else:
+        total = inr(b.value * figures.rate)
+    return f"Milestone reached: {spent} reaches {inr(r.spend)} and pays {pays} every {r.period}: {total} a year."
+
+
+def _welcome_line(b: BenefitFigures, figures: Figures) -> str:
+    r = b.rule
+    about = f" ({r.description})" if r.description else ""
+    pays = _amount_text(r.amount, r.unit, figures)
+    if r.spend is None:
+        return f"Welcome benefit: {pays}{about}."
+    spent = f"{inr(b.base)} spent in the first {r.within_days} days"
+    if b.reached:
+        return f"Welcome benefit: {pays}{about}: {spent} reaches {inr(r.spend)}."
+    return f"Welcome benefit not earned: {spent} is below {inr(r.spend)} (it would pay {pays}{about})."
 
 
 def benefit_lines(figures: Figures, names: dict[str, str]) -> list[str]:
-    card = figures.resolved.card
+    resolved = figures.resolved
+    card = resolved.card
     by_kind: dict[str, list[BenefitFigures]] = {}
     for b in figures.benefits:
         by_kind.setdefault(b.rule.kind, []).append(b)
-    out = []
-    for b in by_kind.get("welcome", []):
-        about = f" ({b.rule.description})" if b.rule.description else ""
-        out.append(f"Welcome benefit: {_amount_text(b.rule.amount, b.rule.unit, figures)}{about}.")
+    out = [_welcome_line(b, figures) for b in by_kind.get("welcome", [])]
     out += [_milestone_line(b, figures, names) for b in by_kind.get("milestone", [])]
     waivers = by_kind.get("fee_waiver", [])
     if waivers and card.annual_fee > 0:
-        fee = inr(card.annual_fee)
+        fee = inr(resolved.annual_fee, True)
         best = next((b for b in waivers if b.counted), None)
         if best is None:
             lowest = min(b.rule.annual_spend for b in waivers)
-            out.append(f"The {fee} renewal fee is not waived: annual spend {inr(waivers[0].base)} is below {inr(lowest)}.")
+            out.append(f"The {fee} annual fee is not waived: annual spend {inr(waivers[0].base)} is below {inr(lowest)}.")
         else:
             r = best.rule
-            what = f"The {fee} renewal fee is waived" if r.percent == 100 else f"{plain(r.percent)}% of the {fee} renewal fee ({inr(best.value)}) is waived"
+            what = f"The {fee} annual fee is waived" if r.percent == 100 else f"{plain(r.percent)}% of the {fee} annual fee ({inr(best.value, True)}) is waived"
             out.append(f"{what}: annual spend {inr(best.base)} reaches {inr(r.annual_spend)}.")
     joining = by_kind.get("joining_fee_waiver", [])
     if joining and card.joining_fee > 0:
         b = next((b for b in joining if b.counted), joining[0])
         r = b.rule
         spent = f"{inr(b.base)} spent in the first {r.within_days} days"
-        fee = inr(card.joining_fee)
+        fee = inr(resolved.joining_fee, True)
         if b.counted:
             out.append(f"The {fee} joining fee is waived: {spent} reaches {inr(r.spend)}.")
         else:
@@ -252,60 +337,136 @@ def benefit_lines(figures: Figures, names: dict[str, str]) -> list[str]:
     return out
 
 
+def _ignored_options(resolved: ResolvedCard) -> list[str]:
+    """Travel options the catalog's travel assumption leaves out."""
+    out = []
+    for option in resolved.card.redemption:
+        gated = any(c.assumption == TRAVEL_ASSUMPTION for c in option.when)
+        if gated and option not in resolved.ladder and option.rupees_per_point > resolved.redemption.rupees_per_point:
+            out.append(f"{option.method} at ₹{per_point(option.rupees_per_point)}")
+    return out
+
+
+def redemption_lines(figures: Figures) -> list[str]:
+    """How the balance is redeemed when points go to several options, and what is left out."""
+    resolved = figures.resolved
+    out = []
+    ignored = _ignored_options(resolved)
+    if ignored:
+        out.append(f"Not counted: {listing(ignored)} a point ({TRAVEL_ASSUMPTION}=false: these users are taken to redeem for shopping).")
+    if not resolved.blended:
+        return out
+    balance = figures.balance
+    if balance.points == 0:
+        return out + ["No points to redeem."]
+    shares = []
+    for option, points in balance.taken:
+        if points == 0:
+            continue
+        limits = []
+        if option.max_share is not None:
+            limits.append(f"at most {plain(option.max_share)}% of the points")
+        if option.max_points is not None:
+            limits.append(f"at most {grouped(option.max_points)} points a year")
+        limit = f", {' and '.join(limits)}" if limits else ""
+        shares.append(f"{grouped(points)} as {option.method} at ₹{per_point(option.rupees_per_point)}{limit}")
+    skipped = [o for o, p in balance.taken if o.min_points is not None and balance.points < o.min_points]
+    line = f"The year's {grouped(balance.points)} points are redeemed: {'; '.join(shares)}: {inr(balance.value, True)}"
+    bonus = figures.bonus_points
+    if bonus:
+        line += f" (the {grouped(bonus)} bonus points add {inr(balance.value - figures.earned.value, True)} on top of the earned points)"
+    out.append(line + ".")
+    for option in skipped:
+        out.append(f"{option.method} needs {grouped(option.min_points)} points: not used.")
+    return out
+
+
 # ---- the command ---------------------------------------------------------------
 
 
-def parse_assumptions(pairs: tuple[str, ...] | list[str], catalog: Catalog) -> dict[str, bool]:
-    """`--assume amazon_prime=false` → {'amazon_prime': False}; unknown names are errors."""
-    known = catalog.defaults()
-    out: dict[str, bool] = {}
+def parse_assumptions(pairs: tuple[str, ...] | list[str], catalog: Catalog) -> dict[str, bool | Decimal]:
+    """`--assume amazon_prime=false avg_order_value.myntra=2500` → typed values; unknown names are errors."""
+    declared = {a.name: a for a in catalog.assumptions}
+    out: dict[str, bool | Decimal] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        name, value = name.strip(), value.strip().lower()
-        if not sep or value not in ("true", "false"):
-            raise CgError(f"--assume {pair}: expected NAME=true or NAME=false")
-        if name not in known:
-            raise CgError(f"--assume {pair}: unknown assumption '{name}'{did_you_mean(name, known)}")
-        out[name] = value == "true"
+        name, value = name.strip(), value.strip()
+        if name not in declared:
+            raise CgError(f"--assume {pair}: unknown assumption '{name}'{did_you_mean(name, declared)}")
+        a = declared[name]
+        if not a.numeric:
+            if not sep or value.lower() not in ("true", "false"):
+                raise CgError(f"--assume {pair}: expected NAME=true or NAME=false")
+            out[name] = value.lower() == "true"
+            continue
+        out[name] = _number_value(pair, value if sep else "", a.unit)
     return out
+
+
+def _number_value(pair: str, text: str, unit: str) -> Decimal:
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        number = None
+    low, high = (Decimal(0), Decimal(100)) if unit == "percent" else (Decimal(0), None)
+    if number is None or not number.is_finite() or number < low or (high is not None and number > high) or (unit == "rupees" and number == 0):
+        what = "a percent from 0 to 100" if unit == "percent" else "an amount in rupees above 0"
+        raise CgError(f"--assume {pair}: expected NAME=N with N {what}")
+    return number
+
+
+def horizon_choice(horizon: str | None, catalog: Catalog) -> str:
+    """--horizon, else the catalog's."""
+    if horizon is not None and horizon not in HORIZONS:
+        raise CgError(f"--horizon {horizon}: expected one of {', '.join(HORIZONS)}")
+    return horizon or catalog.horizon
 
 
 def _json_value(v):
     return f"{v:f}" if isinstance(v, Decimal) else v
 
 
-def as_json(ranked: list[tuple[int, CardResult]], spend: UserSpend, as_of: dt.date, assumptions: dict[str, bool]) -> str:
+
+def _value_text(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return plain(v)
+
+
+def as_json(explained: list[tuple[int, CardResult, tuple[str, ...]]], spend: UserSpend, as_of: dt.date, assumptions: dict, horizon: str = "first_year") -> str:
     """Decimals as strings, so 25500.00 stays exactly 25500.00."""
     doc = {
         "as_of": as_of.isoformat(),
-        "assumptions": assumptions,
+        "horizon": horizon,
+        "assumptions": {k: _json_value(v) for k, v in assumptions.items()},
         "spend": {c: _json_value(spend.of(c)) for c in (*CATEGORIES, "confirmed")},
         "cards": [
-            {"rank": n, **{k: _json_value(getattr(r, k)) for k in COLUMNS}, "explanations": list(r.explanations)}
-            for n, r in ranked
+            {"rank": n, **{k: _json_value(getattr(r, k)) for k in COLUMNS}, "explanations": list(lines)}
+            for n, r, lines in explained
         ],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
 def as_text(
-    ranked: list[tuple[int, CardResult]],
+    explained: list[tuple[int, CardResult, tuple[str, ...]]],
     spend: UserSpend,
     as_of: dt.date,
-    assumptions: dict[str, bool],
+    assumptions: dict,
     names: dict[str, str],
+    horizon: str = "first_year",
 ) -> str:
     names = {**DEFAULT_LABELS, **names}
     lines = [
         "Monthly spend: "
         + ", ".join(f"{names[c]} {inr(spend.of(c))}" for c in CATEGORIES)
         + f" (total {inr(spend.total)}; confirmed {inr(spend.confirmed)})",
-        f"Rules as of {as_of.isoformat()}"
-        + ("; " + ", ".join(f"{k}={'true' if v else 'false'}" for k, v in assumptions.items()) if assumptions else ""),
+        f"Rules as of {as_of.isoformat()}, {horizon.replace('_', '-')} view"
+        + ("; " + ", ".join(f"{k}={_value_text(v)}" for k, v in assumptions.items()) if assumptions else ""),
     ]
-    if not ranked:
+    if not explained:
         lines.append("No card is offered on that date.")
-    for n, r in ranked:
+    for n, r, why in explained:
         lines += [
             "",
             f"{n}. {r.card_name} ({r.card_id}, {r.bank})",
@@ -314,8 +475,27 @@ def as_text(
             "   " + ", ".join(f"{c}_points {grouped(r.points(c), True)}" for c in CATEGORIES),
             f"   redemption_method {r.redemption_method}, redemption_rate {r.redemption_rate:f}",
         ]
-        lines += [f"   - {e}" for e in r.explanations]
+        lines += [f"   - {e}" for e in why]
     return "\n".join(lines)
+
+
+def explain_rank(
+    catalog: Catalog,
+    spend: UserSpend,
+    as_of: dt.date | None = None,
+    assumptions: dict | None = None,
+    top: int = 10,
+    horizon: str | None = None,
+) -> list[tuple[int, CardResult, tuple[str, ...]]]:
+    """evaluate.rank with every figure explained: (rank, row, sentences)."""
+    labels = dict(catalog.category_labels)
+    rows = []
+    for rc in resolve_catalog(catalog, as_of, assumptions, horizon):
+        figures = compute(rc, spend)
+        rows.append((result(figures), figures))
+    best = ranked([r for r, _ in rows])[:top]
+    figures_of = {r.card_id: f for r, f in rows}
+    return [(n, r, sentences(figures_of[r.card_id], labels)) for n, r in enumerate(best, start=1)]
 
 
 def run(
@@ -325,13 +505,14 @@ def run(
     top: int = 10,
     assume: tuple[str, ...] = (),
     json_output: bool = False,
+    horizon: str | None = None,
 ) -> str:
     """Load the rules, rank the cards for one user, and return the report.
 
     `amounts` is keyed by category (amazon … grocery) and `confirmed`; missing
     keys count as NULL.
     """
-    from .evaluate import rank, user_spend
+    from .evaluate import user_spend
     from .loader import load_catalog
 
     if top < 1:
@@ -339,10 +520,10 @@ def run(
     spend = user_spend(**{k: amounts.get(k) for k in (*SPEND_COLUMNS, "confirmed")})
     catalog = load_catalog(rules_dir)
     overrides = parse_assumptions(assume, catalog)
+    view = horizon_choice(horizon, catalog)
     values = {**catalog.defaults(), **overrides}
     when = as_of or catalog.as_of
-    ranked = rank(catalog, spend, when, overrides, top)
+    explained = explain_rank(catalog, spend, when, overrides, top, view)
     if json_output:
-        return as_json(ranked, spend, when, values)
-    return as_text(ranked, spend, when, values, dict(catalog.category_labels))
-
+        return as_json(explained, spend, when, values, view)
+    return as_text(explained, spend, when, values, dict(catalog.category_labels), view)

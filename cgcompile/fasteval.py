@@ -1,12 +1,12 @@
-"""The reference evaluator's figures for many users: integers instead of Decimal, no sentences.
+"""The reference evaluator's figures for many users: integers instead of Decimal.
 
-evaluate.py is docs/rules.md written for one user and explained line by line;
-`cgcompile verify` needs the same figures for 50,000 users × every card in
-seconds.  This module does exactly the arithmetic of evaluate.compute and
-evaluate.result, with every amount held as an integer count of a fixed decimal
-unit (spend in paise, rates in 10^-scale rupees), so each rounding step is an
-integer division written out half-up.  Each card is turned into a Plan once.
-tests/test_fasteval.py checks it against evaluate.rank.
+evaluate.py is docs/rules.md written for one user; `cgcompile verify` needs
+the same figures for 50,000 users × every card in seconds.  This module does
+exactly the arithmetic of evaluate.compute and evaluate.result, with every
+amount held as an integer count of a fixed decimal unit (spend in paise, rates
+in 10^-scale rupees), so each rounding step is an integer division written out
+half-up.  Each card is turned into a Plan once.  tests/test_fasteval.py checks
+it against evaluate.rank.
 
 A card whose constants do not fit the integer layout (a tier edge with more
 than 2 decimal places) falls back to the evaluator itself, unchanged.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Callable
 
-from .evaluate import CONTEXT, RATE_QUANTUM, UserSpend, evaluate, round2
+from .evaluate import CONTEXT, RATE_QUANTUM, UserSpend, evaluate, redeem, round2
 from .model import CATEGORIES, PERIOD_MONTHS
 from .resolve import ResolvedCard
 
@@ -44,8 +44,7 @@ def scaled(d: Decimal, scale: int) -> int:
 def ceil_scaled(d: Decimal, scale: int) -> int:
     """The smallest integer n with n >= d × 10^scale (a threshold compared with integers)."""
     v = d.scaleb(scale, context=CONTEXT)
-    n = int(v.to_integral_value(rounding="ROUND_CEILING"))
-    return n
+    return int(v.to_integral_value(rounding="ROUND_CEILING"))
 
 
 def half_up(n: int, divisor: int) -> int:
@@ -63,6 +62,7 @@ class PartPlan:
     rate: int  # flat/bonus: rupees of units per rupee × 10^rate_scale
     tiers: tuple[tuple[int, int | None, int], ...]  # (from, to or None, rate): paise, paise, scaled rate
     preceding: tuple[int, ...]
+    portion: int  # 0: the whole category; 1: its partner share; 2: the rest of it
 
 
 @dataclass(frozen=True)
@@ -71,36 +71,41 @@ class Plan:
 
     resolved: ResolvedCard
     card_id: str
-    constant_columns: tuple  # card_name, joining_fees, redemption_method, redemption_rate (Decimal)
+    card_name: str
+    joining_paise: int  # the fee the horizon charges
     rate_divisor: int  # 10^rate_scale: monthly units = half_up(paise × rate, rate_divisor)
     parts: tuple[PartPlan, ...]
-    pools: tuple[tuple[int, tuple[int, ...]], ...]  # (ceiling × 10^yearly_scale, member part indexes)
+    shares: tuple[tuple[int, int], ...]  # per category: (fraction × divisor, divisor); (0, 1) when not split
+    pools: tuple[tuple[int, tuple[int, ...]], ...]  # (ceiling × 10^yearly_scale, member part indexes), inner first
+    yearly_scale: int
     to_yearly: int  # 10^(yearly_scale − 2): monthly cents → yearly units at yearly_scale
     points_divisor: int  # 12 × 10^(yearly_scale − 2)
-    redemption: int  # rupees_per_point × 10^redemption_scale
-    savings_divisor: int  # 10^(yearly_scale + redemption_scale − 2)
-    joining_paise: int
-    # Benefits, valued at benefit_scale (exact); thresholds in paise, rounded up.
-    benefit_divisor: int  # 10^(benefit_scale − 2)
-    welcome: int
-    milestones: tuple[tuple[tuple[int, ...], int, int, int], ...]  # (categories, months, threshold, value)
+    # Benefits at benefit_scale: rupees; points benefits are in rupees at the
+    # best rate, except on a blended card, where they are points (`in_points`).
+    benefit_scale: int
+    welcome: tuple[tuple[int, int, int, bool], ...]  # (within_days or 0, spend × 30 paise, value, in points)
+    milestones: tuple[tuple[tuple[int, ...], int, int, int, bool], ...]  # (categories, months, threshold, value, in points)
     fee_waivers: tuple[tuple[int, int], ...]  # (12 × T threshold, value), best percent first
     joining_waivers: tuple[tuple[int, int], ...]  # (within_days, spend × 30): met when T × within_days >= it
     joining_waiver_value: int
+    redemption: int  # best rupees_per_point × 10^redemption_scale
+    savings_divisor: int  # 10^(yearly_scale + redemption_scale − 2)
+    blended: bool
+    methods: tuple[str, ...]
+    best_rate: Decimal  # the best option's rate, 4 places
 
 
-def _benefit_values(rc: ResolvedCard) -> list[Decimal]:
-    rate = rc.redemption.rupees_per_point
-    values = []
-    for r in rc.welcome:
-        values.append(r.amount * rate if r.unit == "points" else r.amount)
-    for r in rc.milestones:
-        times = Decimal(12 // PERIOD_MONTHS[r.period]) if r.repeat else Decimal(1)
-        values.append((r.amount * rate if r.unit == "points" else r.amount) * times)
-    for r in rc.fee_waivers:
-        values.append(rc.card.annual_fee * r.percent / 100)
-    values.append(rc.card.joining_fee)
-    return values
+def _share(rc: ResolvedCard) -> tuple[tuple[int, int], ...]:
+    splits = dict(rc.splits)
+    out = []
+    for c in CATEGORIES:
+        portion = splits.get(c)
+        if portion is None:
+            out.append((0, 1))
+        else:
+            k = scale_of(portion.fraction)
+            out.append((scaled(portion.fraction, k), 10**k))
+    return tuple(out)
 
 
 def plan(rc: ResolvedCard) -> Plan:
@@ -126,71 +131,91 @@ def _plan(rc: ResolvedCard) -> Plan:
                 rate=0 if p.tiers else scaled(p.rate.per_rupee, rate_scale),
                 tiers=tiers,
                 preceding=tuple(CATEGORY_INDEX[c] for c in p.preceding),
+                portion=0 if p.portion is None else (1 if p.portion.kept else 2),
             )
         )
     yearly_scale = max([2] + [scale_of(p.yearly_amount) for p in rc.pools])
     pools = tuple((scaled(p.yearly_amount, yearly_scale), p.members) for p in rc.pools)
-    redemption = rc.redemption.rupees_per_point
-    redemption_scale = scale_of(redemption)
-    values = _benefit_values(rc)
+    best = rc.redemption.rupees_per_point
+    redemption_scale = scale_of(best)
+    blended = rc.blended
+
+    def worth(amount: Decimal, unit: str) -> Decimal:
+        # Blended cards keep points benefits in points: the ladder values them.
+        return amount * best if unit == "points" and not blended else amount
+
+    def times(r) -> Decimal:
+        return Decimal(12 // PERIOD_MONTHS[r.period]) if r.repeat else Decimal(1)
+
+    values = [worth(r.amount, r.unit) for r in rc.welcome]
+    values += [worth(r.amount, r.unit) * times(r) for r in rc.milestones]
+    values += [rc.annual_fee * r.percent / 100 for r in rc.fee_waivers] + [rc.joining_fee]
     benefit_scale = max([2] + [scale_of(v) for v in values])
 
     def value(d: Decimal) -> int:
         return scaled(d, benefit_scale)
 
-    rate = redemption
-    milestones = []
-    for r in rc.milestones:
-        months = PERIOD_MONTHS[r.period]
-        times = Decimal(12 // months) if r.repeat else Decimal(1)
-        amount = r.amount * rate if r.unit == "points" else r.amount
-        cats = tuple(CATEGORY_INDEX[c] for c in (r.categories or CATEGORIES))
-        milestones.append((cats, months, ceil_scaled(r.spend, 2), value(amount * times)))
+    def in_points(r) -> bool:
+        return blended and r.unit == "points"
+
     # max() in the evaluator keeps the first of equal percents: sort stably by percent.
     best_first = sorted(rc.fee_waivers, key=lambda r: -r.percent)
-    fee_waivers = tuple(
-        (ceil_scaled(r.annual_spend, 2), value(card.annual_fee * r.percent / 100)) for r in best_first
-    )
-    joining_waivers = tuple((r.within_days, ceil_scaled(r.spend * 30, 2)) for r in rc.joining_fee_waivers)
     return Plan(
         resolved=rc,
         card_id=card.id,
-        constant_columns=(
-            card.name,
-            round2(card.joining_fee),
-            rc.redemption.method,
-            redemption.quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP, context=CONTEXT),
-        ),
+        card_name=card.name,
+        joining_paise=scaled(round2(rc.fee), 2),
         rate_divisor=10**rate_scale,
         parts=tuple(parts),
+        shares=_share(rc),
         pools=pools,
+        yearly_scale=yearly_scale,
         to_yearly=10 ** (yearly_scale - 2),
         points_divisor=12 * 10 ** (yearly_scale - 2),
-        redemption=scaled(redemption, redemption_scale),
+        benefit_scale=benefit_scale,
+        welcome=tuple(
+            (r.within_days or 0, 0 if r.spend is None else ceil_scaled(r.spend * 30, 2), value(worth(r.amount, r.unit)), in_points(r))
+            for r in rc.welcome
+        ),
+        milestones=tuple(
+            (
+                tuple(CATEGORY_INDEX[c] for c in (r.categories or CATEGORIES)),
+                PERIOD_MONTHS[r.period],
+                ceil_scaled(r.spend, 2),
+                value(worth(r.amount, r.unit) * times(r)),
+                in_points(r),
+            )
+            for r in rc.milestones
+        ),
+        fee_waivers=tuple((ceil_scaled(r.annual_spend, 2), value(rc.annual_fee * r.percent / 100)) for r in best_first),
+        joining_waivers=tuple((r.within_days, ceil_scaled(r.spend * 30, 2)) for r in rc.joining_fee_waivers),
+        joining_waiver_value=value(rc.joining_fee),
+        redemption=scaled(best, redemption_scale),
         savings_divisor=10 ** (yearly_scale + redemption_scale - 2),
-        joining_paise=scaled(round2(card.joining_fee), 2),
-        benefit_divisor=10 ** (benefit_scale - 2),
-        welcome=sum((value(v) for v in values[: len(rc.welcome)]), 0),
-        milestones=tuple(milestones),
-        fee_waivers=fee_waivers,
-        joining_waivers=joining_waivers,
-        joining_waiver_value=value(card.joining_fee),
+        blended=blended,
+        methods=tuple(o.method for o in rc.ladder),
+        best_rate=best.quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP, context=CONTEXT),
     )
 
 
 # A figures row: net_savings first (for ranking), then OUTPUT_COLUMNS' figures in paise.
-Figures = tuple[int, int, int, tuple[int, ...]]  # net, savings, extra, points by category
+Figures = tuple  # (net, savings, extra, points by category, redemption method, redemption rate)
 
 
-def figures(p: Plan, s: tuple[int, ...]) -> Figures:
-    """One card for one user; `s` is the six categories' monthly spend in paise."""
+def _monthly(p: Plan, s: tuple[int, ...]) -> list[int]:
+    """Each part's monthly units in cents (rounded, before caps)."""
+    split = []
+    for c, (num, den) in enumerate(p.shares):
+        kept = half_up(s[c] * num, den) if num else 0
+        split.append((kept, s[c] - kept))
     monthly = []
     for part in p.parts:
         if part.tiers:
             lo = 0
             for c in part.preceding:
-                lo += s[c]
-            hi = lo + s[part.category]
+                lo += split[c][1] if p.shares[c][0] else s[c]
+            c = part.category
+            hi = lo + (split[c][1] if p.shares[c][0] else s[c])
             acc = 0
             for start, end, rate in part.tiers:
                 top = hi if end is None or end > hi else end
@@ -198,9 +223,48 @@ def figures(p: Plan, s: tuple[int, ...]) -> Figures:
                 if overlap > 0:
                     acc += overlap * rate
         else:
-            acc = s[part.category] * part.rate
+            amount = s[part.category] if part.portion == 0 else split[part.category][part.portion - 1]
+            acc = amount * part.rate
         monthly.append(half_up(acc, p.rate_divisor))
-    earned = [12 * m * p.to_yearly for m in monthly]
+    return monthly
+
+
+def _benefits(p: Plan, s: tuple[int, ...]) -> tuple[int, int]:
+    """(rupees, points) of the extra benefits at benefit_scale; points only on a blended card."""
+    total = s[0] + s[1] + s[2] + s[3] + s[4] + s[5]
+    rupees = points = 0
+    for within_days, threshold, value, in_points in p.welcome:
+        if within_days == 0 or total * within_days >= threshold:
+            if in_points:
+                points += value
+            else:
+                rupees += value
+    for cats, months, threshold, value, in_points in p.milestones:
+        base = 0
+        for c in cats:
+            base += s[c]
+        if base * months >= threshold:
+            if in_points:
+                points += value
+            else:
+                rupees += value
+    annual = 12 * total
+    for threshold, value in p.fee_waivers:
+        if annual >= threshold:
+            rupees += value
+            break
+    # The joining fee is waived once, however many early-spend offers are met.
+    for within_days, threshold in p.joining_waivers:
+        if total * within_days >= threshold:
+            rupees += p.joining_waiver_value
+            break
+    return rupees, points
+
+
+def figures(p: Plan, s: tuple[int, ...]) -> Figures:
+    """One card for one user; `s` is the six categories' monthly spend in paise."""
+    earned = [12 * m * p.to_yearly for m in _monthly(p, s)]
+    # Inner pools first; each fills its members in order.
     for ceiling, members in p.pools:
         left = ceiling
         for i in members:
@@ -211,28 +275,30 @@ def figures(p: Plan, s: tuple[int, ...]) -> Figures:
     for part, e in zip(p.parts, earned):
         yearly[part.category] += e
     points = tuple(half_up(y, p.points_divisor) for y in yearly)
+    rupees, bonus = _benefits(p, s)
+    if p.blended:
+        return _blended(p, points, sum(yearly), rupees, bonus)
     savings = half_up(sum(yearly) * p.redemption, p.savings_divisor)
+    extra = half_up(rupees, 10 ** (p.benefit_scale - 2))
+    return savings - p.joining_paise + extra, savings, extra, points, p.methods[0], p.best_rate
 
-    total = s[0] + s[1] + s[2] + s[3] + s[4] + s[5]
-    extra = p.welcome
-    for cats, months, threshold, value in p.milestones:
-        base = 0
-        for c in cats:
-            base += s[c]
-        if base * months >= threshold:
-            extra += value
-    annual = 12 * total
-    for threshold, value in p.fee_waivers:
-        if annual >= threshold:
-            extra += value
-            break
-    # The joining fee is waived once, however many early-spend offers are met.
-    for within_days, threshold in p.joining_waivers:
-        if total * within_days >= threshold:
-            extra += p.joining_waiver_value
-            break
-    extra = half_up(extra, p.benefit_divisor)
-    return savings - p.joining_paise + extra, savings, extra, points
+
+def _blended(p: Plan, points: tuple[int, ...], units: int, rupees: int, bonus: int) -> Figures:
+    """Points sent down the ladder by evaluate.redeem itself, in exact Decimal: few cards have one."""
+    ladder = p.resolved.ladder
+    earned_units = Decimal(units).scaleb(-p.yearly_scale)
+    balance = earned_units + Decimal(bonus).scaleb(-p.benefit_scale)
+    earned, whole = redeem(ladder, earned_units), redeem(ladder, balance)
+    with localcontext(CONTEXT):
+        savings = round2(earned.value)
+        extra = round2(Decimal(rupees).scaleb(-p.benefit_scale) + whole.value - earned.value)
+        if balance == 0:
+            method, rate = p.methods[0], p.best_rate
+        else:
+            method = max(whole.taken, key=lambda t: t[1])[0].method
+            rate = (whole.value / balance).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
+    savings_paise, extra_paise = int(savings.scaleb(2)), int(extra.scaleb(2))
+    return savings_paise - p.joining_paise + extra_paise, savings_paise, extra_paise, points, method, rate
 
 
 def spend_paise(spend: UserSpend) -> tuple[int, ...]:
@@ -275,9 +341,8 @@ class Ranker:
 
 def _row_maker(p: Plan, f: Figures) -> Callable[[], Row]:
     def make() -> Row:
-        net, savings, extra, points = f
-        name, joining, method, rate = p.constant_columns
-        return (p.card_id, name, cents(savings), joining, cents(extra), cents(net), *map(cents, points), method, rate)
+        net, savings, extra, points, method, rate = f
+        return (p.card_id, p.card_name, cents(savings), cents(p.joining_paise), cents(extra), cents(net), *map(cents, points), method, rate)
 
     return make
 

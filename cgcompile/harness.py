@@ -84,9 +84,9 @@ class Workspace:
     def build(self, *args: str, quiet: bool = False) -> BuildOutcome:
         return run.build(None, self.project, list(args), quiet)
 
-    def compile_rules(self, catalog: Catalog, rules_dir: Path, as_of: dt.date | None = None, assumptions: dict[str, bool] | None = None) -> dict[str, str]:
+    def compile_rules(self, catalog: Catalog, rules_dir: Path, as_of: dt.date | None = None, assumptions: dict | None = None, horizon: str | None = None) -> dict[str, str]:
         """Compile the rules into this copy with the compiler's Python API (what `cgcompile rules` writes)."""
-        settings = compiler.settings_for(catalog, rules_dir, as_of, assumptions or {})
+        settings = compiler.settings_for(catalog, rules_dir, as_of, assumptions or {}, horizon)
         files = compiler.compile_catalog(catalog, settings)
         compiler.write(self.project, files)
         return files
@@ -197,6 +197,7 @@ class Report:
     mismatches: tuple[Mismatch, ...]
     seconds: dict[str, float]  # step -> seconds
     stale: tuple[str, ...] = ()  # generated files of the source project that differ from the rules
+    horizon: str = "first_year"
 
     @property
     def ok(self) -> bool:
@@ -204,7 +205,7 @@ class Report:
 
     def lines(self, limit: int = 50) -> list[str]:
         out = [
-            f"target: {self.target}",
+            f"target: {self.target} ({self.horizon.replace('_', '-')} fees)",
             f"users: {self.users:,} ({self.boundary_users:,} boundary users)",
             "statuses: " + ", ".join(f"{k} {v:,}" for k, v in self.statuses.items()),
             f"dbt build: {'passed' if self.build.success else 'FAILED'} in {self.build.seconds:.1f} s",
@@ -237,28 +238,30 @@ def verify(
     boundary: bool = True,
     source_project: Path = db.PROJECT_DIR,
     as_of: dt.date | None = None,
-    assumptions: dict[str, bool] | None = None,
+    assumptions: dict | None = None,
     progress=lambda message: None,
+    horizon: str | None = None,
 ) -> Report:
     """Compile the rules into a scratch project, run `dbt build` on a scratch database, compare."""
     root = Path(tempfile.mkdtemp(prefix="cgcompile-verify-"))
+    args = (catalog, rules_dir, users, seed, boundary, source_project, as_of, assumptions, progress, horizon)
     try:
         if target.type == "duckdb":
-            return _verify_in(root, duckdb_target(root / "verify.duckdb"), catalog, rules_dir, users, seed, boundary, source_project, as_of, assumptions, progress)
+            return _verify_in(root, duckdb_target(root / "verify.duckdb"), *args)
         with scratch_database(target) as scratch:
-            return _verify_in(root, scratch, catalog, rules_dir, users, seed, boundary, source_project, as_of, assumptions, progress)
+            return _verify_in(root, scratch, *args)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _verify_in(root, target, catalog, rules_dir, users, seed, boundary, source_project, as_of, assumptions, progress) -> Report:
+def _verify_in(root, target, catalog, rules_dir, users, seed, boundary, source_project, as_of, assumptions, progress, horizon) -> Report:
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     rows = list(generate_users(users, seed)) if users > 0 else []
-    edge = boundary_users(catalog, as_of, assumptions) if boundary else []
+    edge = boundary_users(catalog, as_of, assumptions, horizon=horizon) if boundary else []
     rows += edge
     ws = Workspace(root, target, source_project)
-    files = ws.compile_rules(catalog, rules_dir, as_of, assumptions)
+    files = ws.compile_rules(catalog, rules_dir, as_of, assumptions, horizon)
     # The scratch copy always runs the rules as they are now; say whether the
     # project's committed models still match them.
     stale = tuple(compiler.differences(source_project, files))
@@ -272,7 +275,7 @@ def _verify_in(root, target, catalog, rules_dir, users, seed, boundary, source_p
     step = time.perf_counter()
     checks = tuple(ws.prd_checks())
     progress("comparing with the reference evaluator")
-    want = expected_rows(catalog, rows, as_of, assumptions)
+    want = expected_rows(catalog, rows, as_of, assumptions, horizon=horizon)
     seconds["evaluator"] = time.perf_counter() - step
     step = time.perf_counter()
     got, user_statuses = ws.actual()
@@ -293,6 +296,7 @@ def _verify_in(root, target, catalog, rules_dir, users, seed, boundary, source_p
         mismatches=tuple(mismatches),
         seconds=seconds,
         stale=stale,
+        horizon=horizon or catalog.horizon,
     )
 
 
@@ -302,18 +306,31 @@ class VerifyFailed(CgError):
     exit_code = 1
 
 
-def run_verify(target_name: str, users: int, seed: int, boundary: bool, rules_dir: Path, echo, project_dir: Path = db.PROJECT_DIR) -> Report:
+def run_verify(
+    target_name: str,
+    users: int,
+    seed: int,
+    boundary: bool,
+    rules_dir: Path,
+    echo,
+    project_dir: Path = db.PROJECT_DIR,
+    horizon: str | None = None,
+    assume: tuple[str, ...] = (),
+) -> Report:
     """`cgcompile verify`: print the report; VerifyFailed on any mismatch or failed check."""
+    from .explain import horizon_choice, parse_assumptions
     from .loader import load_catalog
 
     catalog = load_catalog(rules_dir)
+    assumptions = parse_assumptions(assume, catalog)
+    horizon = horizon_choice(horizon, catalog)
     if target_name == "duckdb":
         target = duckdb_target(Path("verify.duckdb"))
     else:
         target = db.read_target(ensure_profiles(project_dir), target_name)
         if target.type not in ("mariadb", "mysql"):
             raise CgError(f"dbt target '{target_name}' has type {target.type}, not {target_name}")
-    report = verify(catalog, rules_dir, target, users, seed, boundary, project_dir, progress=echo)
+    report = verify(catalog, rules_dir, target, users, seed, boundary, project_dir, assumptions=assumptions, progress=echo, horizon=horizon)
     for line in report.lines():
         echo(line)
     if not report.ok:

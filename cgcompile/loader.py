@@ -15,6 +15,7 @@ re-validate.  Choices made here beyond the spec:
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -31,6 +32,12 @@ from .errors import CgError, Problem, RulesInvalid, did_you_mean
 from .model import (
     CAP_SCOPES,
     CATEGORIES,
+    DEFAULT_GST_PERCENT,
+    HORIZONS,
+    ORDER_VALUE,
+    REDEMPTION_TYPES,
+    TRAVEL_ASSUMPTION,
+    TRAVEL_TYPES,
     PERIOD_MONTHS,
     RATE_PLACES,
     REWARD_KINDS,
@@ -40,6 +47,7 @@ from .model import (
     Card,
     Catalog,
     Condition,
+    PerOrder,
     Rate,
     Redemption,
     Rule,
@@ -53,8 +61,9 @@ from .yamlpos import Doc, Field, join, shown
 CATALOG_FILE = "_catalog.yaml"
 NAME_TEXT = re.compile(r"[a-z0-9_]+")
 
-CATALOG_KEYS = ("as_of", "categories", "assumptions")
-ASSUMPTION_KEYS = ("description", "default")
+CATALOG_KEYS = ("as_of", "horizon", "gst_percent", "categories", "assumptions")
+ASSUMPTION_KEYS = ("description", "default", "unit", "category", "source")
+ASSUMPTION_UNITS = ("rupees", "percent")
 CARD_KEYS = (
     "id", "name", "bank", "reward", "points_name", "source", "valid_from", "valid_until",
     "fees", "redemption", "caps", "rules",
@@ -62,20 +71,25 @@ CARD_KEYS = (
 CARD_REQUIRED = ("id", "name", "bank", "reward", "source", "fees", "redemption", "rules")
 SOURCE_KEYS = ("url", "checked", "note", "alternatives")
 FEE_KEYS = ("joining", "annual")
-REDEMPTION_KEYS = ("method", "rupees_per_point", "note", "when")
-CAP_KEYS = ("amount", "unit", "period", "scope", "pool")
+REDEMPTION_KEYS = (
+    "method", "rupees_per_point", "type", "max_share", "max_points", "min_points", "note", "when",
+    "valid_from", "valid_until",
+)
+CAP_KEYS = ("amount", "unit", "period", "scope", "pool", "within")
 CAP_REQUIRED = ("amount", "unit", "period")
-RATE_KEYS = ("percent", "points", "per")
+NAMED_CAP_KEYS = ("amount", "unit", "period", "within")
+RATE_KEYS = ("percent", "points", "per", "full_blocks")
+PER_ORDER_KEYS = ("cap", "minimum")
 TIER_KEYS = ("from", "to", "rate")
 
 RULE_COMMON = ("kind", "description", "when", "valid_from", "valid_until")
 # kind -> (required keys, optional keys)
 RULE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "flat": (("categories", "rate"), ("cap",)),
+    "flat": (("categories", "rate"), ("cap", "per_order", "share")),
     "tiered": (("categories", "tiers"), ("cap",)),
-    "bonus": (("categories", "rate"), ("cap",)),
+    "bonus": (("categories", "rate"), ("cap", "per_order", "share")),
     "milestone": (("spend", "period", "amount", "unit"), ("repeat", "categories")),
-    "welcome": (("amount", "unit"), ()),
+    "welcome": (("amount", "unit"), ("spend", "within_days")),
     "fee_waiver": (("annual_spend", "percent"), ()),
     "joining_fee_waiver": (("spend", "within_days"), ()),
 }
@@ -91,6 +105,11 @@ class Settings:
     labels: tuple[tuple[str, str], ...]
     assumptions: tuple[Assumption, ...]
     names: frozenset[str] | None
+    horizon: str = "first_year"
+    gst_percent: Decimal = DEFAULT_GST_PERCENT
+
+    def assumption(self, name: str) -> Assumption | None:
+        return next((a for a in self.assumptions if a.name == name), None)
 
 
 def load_catalog(rules_dir: Path) -> Catalog:
@@ -128,6 +147,8 @@ def load_catalog(rules_dir: Path) -> Catalog:
         assumptions=settings.assumptions,
         cards=tuple(cards),
         category_labels=settings.labels,
+        horizon=settings.horizon,
+        gst_percent=settings.gst_percent,
     )
 
 
@@ -147,6 +168,10 @@ def read_settings(path: Path, problems: list[Problem]) -> Settings:
     if f is None:
         return broken
     as_of = doc.date(f["as_of"].value, "as_of") if "as_of" in f else None
+    horizon = doc.choice(f["horizon"].value, "horizon", HORIZONS, "horizon") if "horizon" in f else "first_year"
+    gst = DEFAULT_GST_PERCENT
+    if "gst_percent" in f:
+        gst = read_percent_value(doc, f["gst_percent"].value, "gst_percent")
     labels: tuple[tuple[str, str], ...] = ()
     if "categories" in f:
         # Exactly the six: the input table has these columns and no others.
@@ -157,27 +182,95 @@ def read_settings(path: Path, problems: list[Problem]) -> Settings:
     names: frozenset[str] | None = frozenset()
     if "assumptions" in f:
         assumptions, names = read_assumptions(doc, f["assumptions"].value)
-    return Settings(as_of, labels, assumptions, names)
+    return Settings(as_of, labels, assumptions, names, horizon or "first_year", gst if gst is not None else DEFAULT_GST_PERCENT)
+
+
+def read_percent_value(doc: Doc, node: Node, path: str) -> Decimal | None:
+    value = doc.amount(node, path)
+    if value is not None and value > 100:
+        doc.error(node, path, f"a percent must be between 0 and 100, got {node.value}")
+        return None
+    return value
 
 
 def read_assumptions(doc: Doc, node: Node) -> tuple[tuple[Assumption, ...], frozenset[str] | None]:
+    """Yes/no assumptions, numbers (`unit: rupees | percent`) and numbers per category.
+
+    A per-category number (`default: {amazon: 1200, ...}`) becomes one
+    assumption per category, named `<name>.<category>` as `--assume` spells it."""
     pairs = doc.pairs(node, "assumptions")
     if pairs is None:
         return (), None
-    out = []
+    out: list[Assumption] = []
+    names: set[str] = set()
     for fld in pairs:
         name = fld.key.value
         path = join("assumptions", name)
         start = doc.count()
         if not NAME_TEXT.fullmatch(name):
             doc.error(fld.key, path, "assumption names use lowercase letters, digits and _")
-        f = doc.fields(fld.value, path, ASSUMPTION_KEYS, ASSUMPTION_KEYS) or {}
+        f = doc.fields(fld.value, path, ASSUMPTION_KEYS, ("description", "default")) or {}
         description = doc.text(f["description"].value, join(path, "description")) if "description" in f else None
-        default = doc.boolean(f["default"].value, join(path, "default")) if "default" in f else None
+        unit = doc.choice(f["unit"].value, join(path, "unit"), ASSUMPTION_UNITS, "unit") if "unit" in f else None
+        source = read_catalog_source(doc, f["source"].value, join(path, "source")) if "source" in f else None
+        pos = doc.pos(fld.key)
+        if "unit" not in f:
+            for key in ("category", "source"):
+                if key in f:
+                    doc.error(f[key].key, join(path, key), f"'{key}' applies to a numeric assumption (give it a unit)")
+            default = doc.boolean(f["default"].value, join(path, "default")) if "default" in f else None
+            names.add(name)
+            if doc.count() == start:
+                out.append(Assumption(name, description, default, pos))
+            continue
+        if "default" in f and isinstance(f["default"].value, MappingNode):
+            values = read_category_numbers(doc, f["default"].value, join(path, "default"), unit)
+            if "category" in f:
+                doc.error(f["category"].key, join(path, "category"), "a per-category assumption has a value for every category; remove 'category'")
+            names.update(f"{name}.{c}" for c in CATEGORIES)
+            if doc.count() == start and values is not None:
+                out += [Assumption(f"{name}.{c}", description, values[c], pos, unit, None, source) for c in CATEGORIES]
+            continue
+        category = None
+        if "category" in f:
+            category = doc.choice(f["category"].value, join(path, "category"), CATEGORIES, "category")
+        elif unit == "percent":
+            doc.error(fld.value, path, "a share (unit: percent) names the category it is a share of: add 'category'")
+        default = read_number_assumption(doc, f["default"].value, join(path, "default"), unit) if "default" in f and unit else None
+        names.add(name)
         if doc.count() == start:
-            out.append(Assumption(name, description, default, doc.pos(fld.key)))
+            out.append(Assumption(name, description, default, pos, unit, category, source))
     # Names stay known even when a body is broken, so `when` can still be checked.
-    return tuple(out), frozenset(fld.key.value for fld in pairs)
+    return tuple(out), frozenset(names)
+
+
+def read_number_assumption(doc: Doc, node: Node, path: str, unit: str) -> Decimal | None:
+    if unit == "percent":
+        return read_percent_value(doc, node, path)
+    return doc.amount(node, path, positive=True)
+
+
+def read_category_numbers(doc: Doc, node: Node, path: str, unit: str | None) -> dict[str, Decimal] | None:
+    f = doc.fields(node, path, CATEGORIES, CATEGORIES)
+    if f is None or unit is None:
+        return None
+    values = {c: read_number_assumption(doc, fld.value, join(path, c), unit) for c, fld in f.items()}
+    return None if None in values.values() or len(values) != len(CATEGORIES) else values
+
+
+def read_catalog_source(doc: Doc, node: Node, path: str) -> Source | None:
+    f = doc.fields(node, path, SOURCE_KEYS, ("url", "checked"))
+    if f is None:
+        return None
+    url = doc.text(f["url"].value, join(path, "url")) if "url" in f else None
+    if url is not None and not url.startswith(("https://", "http://")):
+        doc.error(f["url"].value, join(path, "url"), f"expected a web address (https://...), got '{url}'")
+        url = None
+    checked = doc.date(f["checked"].value, join(path, "checked")) if "checked" in f else None
+    note = doc.text(f["note"].value, join(path, "note")) if "note" in f else ""
+    if url is None or checked is None or note is None:
+        return None
+    return Source(url=url, checked=checked, note=note)
 
 
 # -- one card file -------------------------------------------------------------
@@ -203,6 +296,7 @@ class CardReader:
         self.pool_names: dict[str, ScalarNode] = {}
         self.pools: dict[str, Cap] = {}
         self.used_pools: set[str] = set()
+        self.declared_within: dict[str, str] = {}  # named cap -> the cap it sits inside
         # Per rule index: value nodes that overlap messages point at.
         self.rule_nodes: dict[int, dict[str, Node]] = {}
         self.category_nodes: dict[int, dict[str, Node]] = {}
@@ -320,6 +414,10 @@ class CardReader:
             if known is not None and name not in known:
                 doc.error(fld.key, where, f"unknown assumption '{name}'{did_you_mean(name, known)}")
                 continue
+            declared = self.settings.assumption(name)
+            if declared is not None and declared.numeric:
+                doc.error(fld.key, where, f"'{name}' is a number ({declared.unit}), not a yes/no assumption")
+                continue
             if value is not None:
                 out.append(Condition(name, value, doc.pos(fld.key)))
         return tuple(out) if len(out) == len(pairs) else None
@@ -336,21 +434,50 @@ class CardReader:
             f = doc.fields(item, where, REDEMPTION_KEYS, ("method", "rupees_per_point"))
             if f is None:
                 continue
-            method = self.get(f, where, "method", doc.text)
-            value = self.get(f, where, "rupees_per_point", self.read_point_value)
-            note = self.get(f, where, "note", doc.text, "")
-            when = self.get(f, where, "when", self.read_when, ())
-            if None not in (method, value, note, when):
-                options.append(Redemption(method, value, doc.pos(item), note, when))
+            get = lambda key, read, default=None: self.get(f, where, key, read, default)  # noqa: E731
+            method = get("method", doc.text)
+            value = get("rupees_per_point", self.read_point_value)
+            note = get("note", doc.text, "")
+            when = get("when", self.read_when, ())
+            kind = get("type", lambda n, p: doc.choice(n, p, REDEMPTION_TYPES, "redemption type"))
+            max_share = get("max_share", self.read_share_limit)
+            max_points = get("max_points", lambda n, p: doc.amount(n, p, positive=True))
+            min_points = get("min_points", lambda n, p: doc.amount(n, p, positive=True))
+            valid_from, valid_until = self.read_validity(f, where)
+            if kind in TRAVEL_TYPES and when is not None:
+                when = self.travel_condition(f["type"].value, join(where, "type"), when)
+            if None not in (method, value, note, when) and doc.count() == start:
+                options.append(
+                    Redemption(method, value, doc.pos(item), note, when, kind, max_share, max_points, min_points, valid_from, valid_until)
+                )
         if doc.count() != start:
             return None
-        # Every situation needs a way to value points.
-        names = sorted({c.assumption for o in options for c in o.when})
-        for combo in product((True, False), repeat=len(names)):
-            values = dict(zip(names, combo))
-            if not any(all(values[c.assumption] == c.value for c in o.when) for o in options):
-                doc.error(node, path, f"no option applies when {settings_text(values)}")
+        # Every situation needs a way to value points; the travel assumption
+        # aside, which may leave a travel-only card's points worth nothing.
+        dated = any(o.valid_from or o.valid_until for o in options)
+        untravelled = [dataclasses.replace(o, when=tuple(c for c in o.when if c.assumption != TRAVEL_ASSUMPTION)) for o in options]
+        for values, day in situations(untravelled, self.settings.as_of, ends=True):
+            if not any(applies(o, day, values) for o in untravelled):
+                when = settings_text(values)
+                doc.error(node, path, "no option applies" + (f" when {when}" if when else "") + (f" on {day}" if dated else ""))
         return tuple(options)
+
+    def read_share_limit(self, node: Node, path: str) -> Decimal | None:
+        value = self.doc.amount(node, path, positive=True)
+        if value is not None and value > 100:
+            self.doc.error(node, path, f"a percent must be between 0 and 100, got {node.value}")
+            return None
+        return value
+
+    def travel_condition(self, node: Node, path: str, when: tuple[Condition, ...]) -> tuple[Condition, ...] | None:
+        """Travel and transfer options count only when the catalog's travel assumption holds."""
+        declared = self.settings.assumption(TRAVEL_ASSUMPTION)
+        if declared is None or declared.numeric:
+            self.doc.error(node, path, f"a {node.value} option needs the yes/no assumption '{TRAVEL_ASSUMPTION}' in {CATALOG_FILE}")
+            return None
+        if any(c.assumption == TRAVEL_ASSUMPTION for c in when):
+            return when
+        return when + (Condition(TRAVEL_ASSUMPTION, True, self.doc.pos(node)),)
 
     def read_point_value(self, node: Node, path: str) -> Decimal | None:
         # The PRD stores it as DECIMAL(5,4): below 10, at most 4 places.
@@ -372,7 +499,7 @@ class CardReader:
         pairs = doc.pairs(node, path)
         if pairs is None:
             return None
-        out = []
+        read: list[tuple[str, Cap, Node | None]] = []
         for fld in pairs:
             name = fld.key.value
             where = join(path, name)
@@ -385,17 +512,44 @@ class CardReader:
                 if key == "scope":
                     return "a named cap is always shared by the rules naming it; remove 'scope'"
                 if key == "pool":
-                    return "a named cap cannot name another cap"
+                    return "a named cap cannot name another cap; to put it inside one, use 'within'"
                 return None
 
-            f = doc.fields(fld.value, where, CAP_REQUIRED, CAP_REQUIRED, foreign)
+            f = doc.fields(fld.value, where, NAMED_CAP_KEYS, CAP_REQUIRED, foreign)
             if f is None:
                 continue
             cap = self.cap_body(f, fld.value, where, pool=name)
             if cap is not None:
-                self.pools[name] = cap
-                out.append((name, cap))
+                read.append((name, cap, f["within"].value if "within" in f else None))
+        # `within` may name a cap declared further down: checked once all are read.
+        out = []
+        for name, cap, within_node in read:
+            if within_node is not None and not self.check_within(cap.within, within_node, join(join(path, name), "within"), name):
+                continue
+            self.pools[name] = cap
+            out.append((name, cap))
         return tuple(out)
+
+    def check_within(self, parent: str | None, node: Node, path: str, inner: str | None) -> bool:
+        """`within` names a declared cap, and caps do not contain themselves."""
+        doc = self.doc
+        if parent is None:
+            return False
+        self.used_pools.add(parent)
+        if parent not in self.pool_names:
+            hint = did_you_mean(parent, self.pool_names) or " (declare it under caps:)"
+            doc.error(node, path, f"unknown cap '{parent}'{hint}")
+            return False
+        seen = [inner] if inner else []
+        current: str | None = parent
+        while current is not None:
+            if current in seen:
+                chain = " inside ".join([*seen, current])
+                doc.error(node, path, f"caps inside each other in a loop: {chain}")
+                return False
+            seen.append(current)
+            current = self.declared_within.get(current)
+        return True
 
     def read_cap(self, node: Node, path: str) -> Cap | None:
         doc = self.doc
@@ -405,14 +559,19 @@ class CardReader:
         if "pool" not in f:
             if not doc.require(f, node, path, CAP_REQUIRED):
                 return None
-            return self.cap_body(f, node, path, pool=None)
+            cap = self.cap_body(f, node, path, pool=None)
+            if cap is not None and cap.within is not None:
+                if not self.check_within(cap.within, f["within"].value, join(path, "within"), None):
+                    return None
+            return cap
         pool = doc.text(f["pool"].value, join(path, "pool"))
         if pool is not None:
             self.used_pools.add(pool)
         others = [k for k in f if k != "pool"]
         if others:
             key = others[0]
-            doc.error(f[key].key, join(path, key), "a cap naming a pool takes no other keys")
+            hint = " (put 'within' on the cap under caps:)" if key == "within" else ""
+            doc.error(f[key].key, join(path, key), f"a cap naming a pool takes no other keys{hint}")
         if pool is None or others:
             return None
         if pool not in self.pool_names:
@@ -422,7 +581,7 @@ class CardReader:
         declared = self.pools.get(pool)
         if declared is None:  # its declaration is broken and already reported
             return None
-        return Cap(declared.amount, declared.unit, declared.period, "pooled", pool, doc.pos(node))
+        return Cap(declared.amount, declared.unit, declared.period, "pooled", pool, doc.pos(node), declared.within)
 
     def cap_body(self, f: dict[str, Field], node: Node, path: str, pool: str | None) -> Cap | None:
         doc = self.doc
@@ -435,9 +594,12 @@ class CardReader:
             unit = None
         period = self.get(f, path, "period", lambda n, p: doc.choice(n, p, PERIOD_MONTHS, "period"))
         scope = self.get(f, path, "scope", lambda n, p: doc.choice(n, p, CAP_SCOPES, "scope"), "pooled")
-        if None in (amount, unit, period, scope):
+        within = self.get(f, path, "within", doc.text)
+        if pool is not None and within is not None:
+            self.declared_within[pool] = within
+        if None in (amount, unit, period, scope) or ("within" in f and within is None):
             return None
-        return Cap(amount, unit, period, scope, pool, doc.pos(node))
+        return Cap(amount, unit, period, scope, pool, doc.pos(node), within)
 
     # -- rules -----------------------------------------------------------------
 
@@ -482,6 +644,8 @@ class CardReader:
                 values["tiers"] = get("tiers", self.read_tiers)
             else:
                 values["rate"] = get("rate", self.read_rate)
+                values["per_order"] = get("per_order", self.read_per_order)
+                values["share"] = get("share", lambda n, p: self.read_share(n, p, values.get("categories"), values.get("rest")))
             values["cap"] = get("cap", self.read_cap)
         elif kind == "milestone":
             values["spend"] = get("spend", lambda n, p: doc.amount(n, p, positive=True))
@@ -495,6 +659,11 @@ class CardReader:
         elif kind == "welcome":
             values["amount"] = get("amount", doc.amount)
             values["unit"] = get("unit", lambda n, p: doc.choice(n, p, UNITS, "unit"))
+            # On early spend, like a joining-fee waiver: both keys or neither.
+            values["spend"] = get("spend", lambda n, p: doc.amount(n, p, positive=True))
+            values["within_days"] = get("within_days", self.read_days)
+            if ("spend" in f) != ("within_days" in f):
+                doc.error(node, path, "a welcome benefit on early spend needs both 'spend' and 'within_days'")
         elif kind == "fee_waiver":
             values["annual_spend"] = get("annual_spend", doc.amount)
             values["percent"] = get("percent", self.read_percent)
@@ -573,6 +742,9 @@ class CardReader:
             if "points" in f or "per" in f:
                 doc.error(node, path, "use either percent or points with per, not both")
                 return None
+            if "full_blocks" in f:
+                doc.error(f["full_blocks"].key, join(path, "full_blocks"), "full_blocks applies to {points: N, per: M}: points per full M of each order")
+                return None
             percent = self.get(f, path, "percent", self.read_percent)
             return None if percent is None else Rate(per_rupee=percent.scaleb(-2), percent=percent)
         if "points" not in f and "per" not in f:
@@ -582,9 +754,53 @@ class CardReader:
             return None
         points = self.get(f, path, "points", doc.amount)
         per = self.get(f, path, "per", lambda n, p: doc.amount(n, p, positive=True))
-        if points is None or per is None:
+        blocks = self.get(f, path, "full_blocks", doc.boolean, False)
+        if blocks:
+            self.need_order_value(f["full_blocks"].value, join(path, "full_blocks"))
+        if points is None or per is None or blocks is None:
             return None
-        return Rate(per_rupee=rate_per_rupee(points, per), points=points, per=per)
+        return Rate(per_rupee=rate_per_rupee(points, per), points=points, per=per, full_blocks=blocks)
+
+    def need_order_value(self, node: Node, path: str) -> None:
+        """Per-order terms are turned into monthly ones with the catalog's average order values."""
+        if self.settings.names is not None and f"{ORDER_VALUE}.{CATEGORIES[0]}" not in self.settings.names:
+            self.doc.error(node, path, f"per-order terms need the assumption '{ORDER_VALUE}' (a value per category) in {CATALOG_FILE}")
+
+    def read_per_order(self, node: Node, path: str) -> PerOrder | None:
+        doc = self.doc
+        f = doc.fields(node, path, PER_ORDER_KEYS)
+        if f is None:
+            return None
+        if not f:
+            doc.error(node, path, "expected 'cap' (most units one order earns) and/or 'minimum' (smallest order that earns)")
+            return None
+        cap = self.get(f, path, "cap", lambda n, p: doc.amount(n, p, positive=True))
+        minimum = self.get(f, path, "minimum", lambda n, p: doc.amount(n, p, positive=True))
+        self.need_order_value(node, path)
+        if ("cap" in f and cap is None) or ("minimum" in f and minimum is None):
+            return None
+        return PerOrder(cap, minimum, doc.pos(node))
+
+    def read_share(self, node: Node, path: str, categories, rest) -> str | None:
+        """A share assumption: the rule earns on that percent of its one category."""
+        doc = self.doc
+        name = doc.text(node, path)
+        if name is None:
+            return None
+        known = self.settings.names
+        declared = self.settings.assumption(name)
+        if known is not None and name not in known:
+            doc.error(node, path, f"unknown assumption '{name}'{did_you_mean(name, known)}")
+            return None
+        if declared is None:  # broken declaration, already reported
+            return None
+        if declared.unit != "percent" or declared.category is None:
+            doc.error(node, path, f"'{name}' is not a share (an assumption with unit: percent and a category)")
+            return None
+        if rest or (categories is not None and tuple(categories) != (declared.category,)):
+            doc.error(node, path, f"'{name}' is a share of {declared.category}: the rule's categories must be [{declared.category}]")
+            return None
+        return name
 
     def read_tiers(self, node: Node, path: str) -> tuple[Tier, ...] | None:
         doc = self.doc
@@ -619,6 +835,9 @@ class CardReader:
             prev_end = end
             if i == len(items) - 1 and "to" in f:
                 doc.error(f["to"].value, join(where, "to"), "the last band must be open: leave out 'to'")
+            if rate is not None and rate.full_blocks:
+                doc.error(f["rate"].value, join(where, "rate"), "full_blocks does not apply to a band of a tiered rule")
+                rate = None
             if None not in (start, rate) and ("to" not in f or end is not None):
                 tiers.append(Tier(start, end, rate, doc.pos(item)))
         return tuple(tiers) if doc.count() == start_count else None
@@ -627,10 +846,12 @@ class CardReader:
 
     def check_overlaps(self, rules: tuple[Rule, ...]) -> None:
         """A category covered by two flat/tiered rules, or two fee waivers on one threshold, at once."""
-        primary = [r for r in rules if r.kind in PRIMARY_KINDS]
+        primary = [r for r in rules if r.kind in PRIMARY_KINDS and r.share is None]
+        shared = [r for r in rules if r.share is not None]
         waivers = [r for r in rules if r.kind == "fee_waiver"]
         reported: set[tuple] = set()
-        for values, day in situations(primary + waivers, self.settings.as_of):
+        for values, day in situations(primary + shared + waivers, self.settings.as_of):
+            self.check_shares([r for r in shared if applies(r, day, values)], reported, values, day)
             active = [r for r in primary if applies(r, day, values)]
             covered: dict[str, Rule] = {}
             rest: Rule | None = None
@@ -653,13 +874,29 @@ class CardReader:
                     text = f"threshold {plain(rule.annual_spend)} is also used by rules[{first.index}]"
                     self.clash(reported, first, rule, "annual_spend", text, values, day)
 
+    def check_shares(self, active: list[Rule], reported: set, values: dict, day: dt.date) -> None:
+        """Per category: one partner share, and at most one flat rule earning on it."""
+        share_of: dict[str, Rule] = {}
+        flat_on: dict[str, Rule] = {}
+        for rule in active:
+            cat = rule.categories[0]
+            first = share_of.setdefault(cat, rule)
+            if first.share != rule.share:
+                text = f"'{cat}' is already split by the share '{first.share}' in rules[{first.index}]; a card splits a category once"
+                self.clash(reported, first, rule, "share", text, values, day)
+            if rule.kind == "flat":
+                first = flat_on.setdefault(cat, rule)
+                if first is not rule:
+                    text = f"the {rule.share} part of '{cat}' is also covered by rules[{first.index}]"
+                    self.clash(reported, first, rule, cat, text, values, day)
+
     def clash(self, reported: set, first: Rule, second: Rule, what: str, text: str, values: dict, day: dt.date) -> None:
         key = (first.index, second.index, what)
         if key in reported:
             return
         reported.add(key)
-        if what == "annual_spend":
-            node, path = self.rule_nodes[second.index]["annual_spend"], f"rules[{second.index}].annual_spend"
+        if what in ("annual_spend", "share"):
+            node, path = self.rule_nodes[second.index][what], f"rules[{second.index}].{what}"
         else:
             node = self.category_nodes[second.index][what]
             cats = self.rule_nodes[second.index]["categories"]
@@ -668,10 +905,14 @@ class CardReader:
         self.doc.error(node, path, text + situation_text(values, day, (first, second)))
 
 
-def situations(items, as_of: dt.date | None):
-    """Every (assumption values, date) that can change which of `items` apply."""
+def situations(items, as_of: dt.date | None, ends: bool = False):
+    """Every (assumption values, date) that can change which of `items` apply.
+
+    With `ends`, also the day after each valid_until (where something stops applying)."""
     names = sorted({c.assumption for r in items for c in r.when})
     dates = {d for r in items for d in (r.valid_from, r.valid_until) if d is not None}
+    if ends:
+        dates |= {r.valid_until + dt.timedelta(days=1) for r in items if r.valid_until is not None and r.valid_until < dt.date.max}
     if as_of is not None:
         dates.add(as_of)
     days = sorted(dates) or [dt.date.min]
@@ -697,7 +938,10 @@ def situation_text(values: dict[str, bool], day: dt.date, rules) -> str:
 
 # -- `cgcompile cards` --------------------------------------------------------
 
-EXTRA_CONSTRUCTS = ("cap", "pooled_cap", "points_cap", "assumption", "validity", "redemption_choice")
+EXTRA_CONSTRUCTS = (
+    "cap", "pooled_cap", "nested_cap", "points_cap", "per_order", "partner_share", "assumption", "validity",
+    "redemption_choice", "redemption_limits", "travel_redemption",
+)
 
 
 def constructs(card: Card) -> list[str]:
@@ -708,14 +952,27 @@ def constructs(card: Card) -> list[str]:
             used.add("pooled_cap" if rule.cap.pool else "cap")
             if rule.cap.unit == "points":
                 used.add("points_cap")
+            if rule.cap.within:
+                used.add("nested_cap")
+        if rule.per_order is not None or (rule.rate is not None and rule.rate.full_blocks):
+            used.add("per_order")
+        if rule.share:
+            used.add("partner_share")
         if rule.when:
             used.add("assumption")
         if rule.valid_from or rule.valid_until:
             used.add("validity")
     if card.valid_from or card.valid_until:
         used.add("validity")
-    if any(o.when for o in card.redemption):
-        used.add("assumption")
+    for option in card.redemption:
+        if any(c.assumption == TRAVEL_ASSUMPTION for c in option.when):
+            used.add("travel_redemption")
+        elif option.when:
+            used.add("assumption")
+        if option.limited:
+            used.add("redemption_limits")
+        if option.valid_from or option.valid_until:
+            used.add("validity")
     if len(card.redemption) > 1:
         used.add("redemption_choice")
     return sorted({r.kind for r in card.rules}) + [c for c in EXTRA_CONSTRUCTS if c in used]

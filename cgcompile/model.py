@@ -30,6 +30,17 @@ CONFIRMED_COLUMN = "avg_confirmed_gmv"
 
 PERIOD_MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
 
+# The two views of a year's fees (docs/rules.md, "Fee horizon").
+HORIZONS = ("first_year", "ongoing")
+DEFAULT_GST_PERCENT = Decimal(18)
+# Redemption types a shopper may not use: valued only when the catalog's
+# TRAVEL_ASSUMPTION holds (docs/rules.md, "Redemption").
+REDEMPTION_TYPES = ("cashback", "statement_credit", "vouchers", "catalogue", "travel", "transfer")
+TRAVEL_TYPES = ("travel", "transfer")
+TRAVEL_ASSUMPTION = "travel_redemption"
+# The numeric assumption per-order terms read, one value per category.
+ORDER_VALUE = "avg_order_value"
+
 # The PRD's outputs are DECIMAL(12,2) (below ₹1,000 crore).  The catalog's
 # richest card pays under ₹1 a year per rupee of monthly spend, so a user
 # spending more than ₹100 crore a month in all is rejected as bad data (the
@@ -65,6 +76,7 @@ class Rate:
     percent: Decimal | None = None  # set for `{percent: 5}`
     points: Decimal | None = None  # set for `{points: 12, per: 200}`
     per: Decimal | None = None
+    full_blocks: bool = False  # points per full `per` of each order (needs the order value)
 
     def describe(self, reward: str, points_name: str) -> str:
         """'5% cashback', '₹1 per ₹100', '12 EDGE points per ₹200'."""
@@ -100,6 +112,7 @@ class Cap:
     scope: str  # pooled | each
     pool: str | None
     pos: Pos
+    within: str | None = None  # the named cap this one sits inside (nested caps)
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,15 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class PerOrder:
+    """Per-transaction terms, turned into a monthly rate with the average order value."""
+
+    cap: Decimal | None  # most units one order earns
+    minimum: Decimal | None  # smallest order (₹) that earns
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class Rule:
     """One entry of a card's `rules:` list.  Which fields are set depends on kind:
 
@@ -119,7 +141,7 @@ class Rule:
     tiered     categories, tiers, cap?
     bonus      categories, rate, cap?        (on top of the flat/tiered rate)
     milestone  spend, period, repeat, amount, unit, categories (spend base)
-    welcome    amount, unit
+    welcome    amount, unit, spend?, within_days?   (on early spend)
     fee_waiver annual_spend, percent          (of the annual fee)
     joining_fee_waiver  spend, within_days
     """
@@ -144,6 +166,8 @@ class Rule:
     when: tuple[Condition, ...] = ()
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
+    per_order: PerOrder | None = None  # flat, bonus
+    share: str | None = None  # flat, bonus: the share assumption naming the part of the category it earns on
 
 
 @dataclass(frozen=True)
@@ -153,6 +177,16 @@ class Redemption:
     pos: Pos
     note: str = ""
     when: tuple[Condition, ...] = ()
+    type: str | None = None  # one of REDEMPTION_TYPES
+    max_share: Decimal | None = None  # percent of the year's points this option may take
+    max_points: Decimal | None = None  # points a year this option may take
+    min_points: Decimal | None = None  # points needed to use it at all
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+    @property
+    def limited(self) -> bool:
+        return self.max_share is not None or self.max_points is not None or self.min_points is not None
 
 
 @dataclass(frozen=True)
@@ -184,10 +218,21 @@ class Card:
 
 @dataclass(frozen=True)
 class Assumption:
+    """What the data cannot settle.  A yes/no assumption gates rules (`when`);
+    a numeric one is a figure: an average order value in rupees, or the share
+    (percent) of a category's spend made at a partner (`category`)."""
+
     name: str
     description: str
-    default: bool
+    default: bool | Decimal
     pos: Pos
+    unit: str | None = None  # None: yes/no; rupees | percent
+    category: str | None = None  # a share's category
+    source: Source | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.unit is not None
 
 
 @dataclass(frozen=True)
@@ -198,11 +243,13 @@ class Catalog:
     assumptions: tuple[Assumption, ...]
     cards: tuple[Card, ...] = field(default_factory=tuple)
     category_labels: tuple[tuple[str, str], ...] = ()
+    horizon: str = "first_year"
+    gst_percent: Decimal = DEFAULT_GST_PERCENT
 
     def label(self, category: str) -> str:
         return dict(self.category_labels).get(category, category)
 
-    def defaults(self) -> dict[str, bool]:
+    def defaults(self) -> dict[str, bool | Decimal]:
         return {a.name: a.default for a in self.assumptions}
 
 

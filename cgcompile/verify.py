@@ -76,13 +76,14 @@ def expected_rows(
     catalog: Catalog,
     users: Iterable[tuple],
     as_of: dt.date | None = None,
-    assumptions: dict[str, bool] | None = None,
+    assumptions: dict | None = None,
     top: int = 10,
+    horizon: str | None = None,
 ) -> Expected:
     """users: (user_id, amazon, flipkart, myntra, ajio, grocery, confirmed), values or None."""
     # The cards are resolved and laid out once; fasteval does evaluate.py's
-    # arithmetic without the explanation sentences (tests/test_fasteval.py).
-    ranker = Ranker.of(resolve_catalog(catalog, as_of, assumptions))
+    # arithmetic in integers (tests/test_fasteval.py).
+    ranker = Ranker.of(resolve_catalog(catalog, as_of, assumptions, horizon))
     rows: dict[str, list[tuple]] = {}
     failed: dict[str, str] = {}
     for user_id, *values in users:

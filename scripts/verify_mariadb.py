@@ -5,7 +5,9 @@ profile's `mariadb` target at it through the CGCOMPILE_DB_* variables that
 profiles.yml.example reads, runs verify (which works in its own scratch database
 `cashkaro_verify` and drops it), prints verify's output and stops the server.
 
-    .venv/bin/python scripts/verify_mariadb.py --users 10000
+    .venv/bin/python scripts/verify_mariadb.py --users 10000 [--horizon ongoing] [--assume NAME=VALUE ...]
+
+Options it does not know are passed on to `cgcompile verify`.
 """
 from __future__ import annotations
 
@@ -25,13 +27,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=42)
-    args = parser.parse_args()
+    args, passed_on = parser.parse_known_args()
     profiles = ROOT / "dbt_project" / "profiles.yml"
     if not profiles.exists():
         profiles.write_text((ROOT / "profiles.yml.example").read_text())
     with MariaDBServer() as params:
         env = {**os.environ, **params.as_env(), "DO_NOT_TRACK": "1"}
-        command = [str(ROOT / ".venv/bin/cgcompile"), "verify", "--target", "mariadb", "--users", str(args.users), "--seed", str(args.seed)]
+        command = [str(ROOT / ".venv/bin/cgcompile"), "verify", "--target", "mariadb", "--users", str(args.users), "--seed", str(args.seed), *passed_on]
         print("$ cgcompile " + " ".join(command[1:]), flush=True)
         return subprocess.run(command, cwd=ROOT, env=env).returncode
 

@@ -27,6 +27,7 @@ from cgcompile.model import (
     Card,
     Catalog,
     Condition,
+    PerOrder,
     Pos,
     Rate,
     Redemption,
@@ -64,14 +65,14 @@ def pos(line: int = 1, col: int = 1, file: str = FILE) -> Pos:
 
 
 def rate(spec) -> Rate:
-    """{'percent': 5} or {'points': 4, 'per': 150}; a Rate passes through."""
+    """{'percent': 5} or {'points': 4, 'per': 150, 'full_blocks': True}; a Rate passes through."""
     if isinstance(spec, Rate):
         return spec
     if "percent" in spec:
         p = D(spec["percent"])
         return Rate(per_rupee=p.scaleb(-2), percent=p)
     n, m = D(spec["points"]), D(spec["per"])
-    return Rate(per_rupee=rate_per_rupee(n, m), points=n, per=m)
+    return Rate(per_rupee=rate_per_rupee(n, m), points=n, per=m, full_blocks=spec.get("full_blocks", False))
 
 
 def cap(spec, caps: dict[str, Cap] | None = None) -> Cap | None:
@@ -85,7 +86,7 @@ def cap(spec, caps: dict[str, Cap] | None = None) -> Cap | None:
     if "pool" in spec:
         named = (caps or {}).get(spec["pool"])
         base = named or Cap(amount=Decimal(0), unit="rupees", period="month", scope="pooled", pool=None, pos=pos())
-        return Cap(amount=base.amount, unit=base.unit, period=base.period, scope="pooled", pool=spec["pool"], pos=pos())
+        return Cap(amount=base.amount, unit=base.unit, period=base.period, scope="pooled", pool=spec["pool"], pos=pos(), within=base.within)
     return Cap(
         amount=D(spec["amount"]),
         unit=spec.get("unit", "rupees"),
@@ -93,6 +94,7 @@ def cap(spec, caps: dict[str, Cap] | None = None) -> Cap | None:
         scope=spec.get("scope", "pooled"),
         pool=None,
         pos=pos(),
+        within=spec.get("within"),
     )
 
 
@@ -132,19 +134,42 @@ def rule(spec: dict, index: int = 0, caps: dict[str, Cap] | None = None) -> Rule
         when=when(spec.get("when")),
         valid_from=date(spec.get("valid_from")),
         valid_until=date(spec.get("valid_until")),
+        per_order=per_order(spec.get("per_order")),
+        share=spec.get("share"),
     )
 
 
+def per_order(spec) -> PerOrder | None:
+    """{'cap': 750, 'minimum': 500} (either may be left out)."""
+    if spec is None:
+        return None
+    return PerOrder(cap=D(spec.get("cap")), minimum=D(spec.get("minimum")), pos=pos())
+
+
+TRAVEL = ("travel", "transfer")
+
+
 def redemption(spec) -> Redemption:
-    """{'method': 'Vouchers', 'rupees_per_point': 0.25, 'when': {...}}."""
+    """{'method': 'Vouchers', 'rupees_per_point': 0.25, 'when': {...}, 'max_share': 50, ...}.
+
+    A travel or transfer option gets when: travel_redemption, as the loader adds it."""
     if isinstance(spec, Redemption):
         return spec
+    conditions = dict(spec.get("when") or {})
+    if spec.get("type") in TRAVEL:
+        conditions.setdefault("travel_redemption", True)
     return Redemption(
         method=spec["method"],
         rupees_per_point=D(spec["rupees_per_point"]),
         pos=pos(),
         note=spec.get("note", ""),
-        when=when(spec.get("when")),
+        when=when(conditions),
+        type=spec.get("type"),
+        max_share=D(spec.get("max_share")),
+        max_points=D(spec.get("max_points")),
+        min_points=D(spec.get("min_points")),
+        valid_from=date(spec.get("valid_from")),
+        valid_until=date(spec.get("valid_until")),
     )
 
 
@@ -186,18 +211,38 @@ def card(
     )
 
 
-def catalog(*cards: Card, as_of=AS_OF, assumptions: dict[str, bool] | None = None, labels=None) -> Catalog:
-    """A catalog; the only assumption by default is amazon_prime (default true)."""
+# The catalog's figures by default: average order values and one partner share.
+ORDER_VALUES = {"amazon": 1200, "flipkart": 1500, "myntra": 1800, "ajio": 1600, "grocery": 700, "other_online": 950}
+SHARES = {"instamart_share": ("grocery", 25)}
+
+
+def catalog(
+    *cards: Card,
+    as_of=AS_OF,
+    assumptions: dict[str, bool] | None = None,
+    labels=None,
+    horizon: str = "first_year",
+    gst_percent=18,
+    order_values: dict | None = None,
+    shares: dict | None = None,
+) -> Catalog:
+    """A catalog; by default the yes/no assumptions amazon_prime (true) and
+    travel_redemption (false), ORDER_VALUES and SHARES."""
     if assumptions is None:
-        assumptions = {"amazon_prime": True}
+        assumptions = {"amazon_prime": True, "travel_redemption": False}
+    at = pos(1, 1, "card_rules/_catalog.yaml")
+    declared = [Assumption(name=k, description=k.replace("_", " "), default=v, pos=at) for k, v in assumptions.items()]
+    for c, v in (ORDER_VALUES if order_values is None else order_values).items():
+        declared.append(Assumption(name="avg_order_value." + c, description="average order value", default=D(v), pos=at, unit="rupees"))
+    for name, (category, percent) in (SHARES if shares is None else shares).items():
+        declared.append(Assumption(name=name, description=name, default=D(percent), pos=at, unit="percent", category=category))
     return Catalog(
         as_of=date(as_of),
-        assumptions=tuple(
-            Assumption(name=k, description=k.replace("_", " "), default=v, pos=pos(1, 1, "card_rules/_catalog.yaml"))
-            for k, v in assumptions.items()
-        ),
+        assumptions=tuple(declared),
         cards=tuple(cards),
         category_labels=tuple((labels or LABELS).items()),
+        horizon=horizon,
+        gst_percent=D(gst_percent),
     )
 
 

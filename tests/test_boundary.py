@@ -27,10 +27,10 @@ FLIPKART = card(
 )
 
 
-def spends(cat):
+def spends(cat, horizon=None):
     """Each boundary user's spend as {column: text} without the zeros."""
     names = ("amazon", "flipkart", "myntra", "ajio", "grocery", "confirmed")
-    return [{n: v for n, v in zip(names, u[1:]) if v not in (None, "0.00")} for u in boundary_users(cat)]
+    return [{n: v for n, v in zip(names, u[1:]) if v not in (None, "0.00")} for u in boundary_users(cat, horizon=horizon)]
 
 
 def test_a_quarterly_cap_at_below_and_above():
@@ -51,11 +51,63 @@ def test_tier_edges_milestones_and_waivers():
     # milestone: ₹1,00,000 a quarter on grocery is ₹33,333.34 a month (rounded up to the paisa)
     for s in ("33333.33", "33333.34", "33333.35"):
         assert {"grocery": s, "confirmed": s} in found
-    # fee waiver: ₹3,50,000 a year is ₹29,166.67 a month; joining: 10,000 × 30 / 45 = 6,666.67
-    for s in ("29166.66", "29166.67", "29166.68"):
-        assert {"amazon": s, "confirmed": s} in found
+    # joining (first year): 10,000 × 30 / 45 = 6,666.67; the renewal waiver counts only ongoing
     for s in ("6666.66", "6666.67", "6666.68"):
         assert {"confirmed": s} in found
+    assert {"amazon": "29166.67", "confirmed": "29166.67"} not in found
+    # fee waiver (ongoing): ₹3,50,000 a year is ₹29,166.67 a month
+    ongoing = spends(catalog(FLIPKART), "ongoing")
+    for s in ("29166.66", "29166.67", "29166.68"):
+        assert {"amazon": s, "confirmed": s} in ongoing
+    assert {"confirmed": "6666.67"} not in ongoing
+
+
+def test_new_edges_nested_caps_redemption_limits_shares_and_early_welcome():
+    c = card(
+        "edges",
+        reward="points",
+        caps={"overall": {"amount": 3000, "unit": "points", "period": "month"},
+              "inner": {"amount": 1000, "unit": "points", "period": "month", "within": "overall"}},
+        redemption_options=[
+            {"method": "Statement credit", "rupees_per_point": "0.25", "max_points": 24000},
+            {"method": "Vouchers", "rupees_per_point": "0.2", "min_points": 30000},
+            {"method": "Catalogue", "rupees_per_point": "0.1"},
+        ],
+        rules=[
+            {"kind": "flat", "categories": ["amazon"], "rate": {"percent": 10}, "cap": {"pool": "inner"}},
+            {"kind": "flat", "categories": ["grocery"], "share": "instamart_share", "rate": {"percent": 5}, "cap": {"pool": "overall"}},
+            {"kind": "flat", "categories": "rest", "rate": {"percent": 1}},
+            {"kind": "welcome", "amount": 500, "unit": "points", "spend": 9000, "within_days": 90},
+        ],
+    )
+    cat = catalog(c, shares={"instamart_share": ("grocery", 25)})
+    found = spends(cat)
+    # the inner cap: 12 × round2(s × 10%) ≥ 12,000 first at s = 9,999.95 (999.995 rounds up)
+    for s in ("9999.94", "9999.95", "9999.96"):
+        assert {"amazon": s, "confirmed": s} in found
+    # the outer cap by grocery's share alone: 12 × round2(round2(s × 25%) × 5%) ≥ 36,000,
+    # first at s = 2,39,999.58 (the share 59,999.90 earns 2,999.995 → 3,000.00)
+    (rc,) = resolve_catalog(cat)
+    for s in ("239999.57", "239999.58", "239999.59"):
+        assert {"grocery": s, "confirmed": s} in found
+    yearly = [compute(rc, user_spend(grocery=s, confirmed=s)).parts[1].yearly for s in ("239999.57", "239999.58")]
+    assert yearly == [Decimal("35999.88"), Decimal("36000.00")]
+    # where the balance (earned + the welcome's 500) reaches a redemption limit:
+    # statement credit's 24,000 points a year and the vouchers' minimum of 30,000
+    balances = []
+    for u in boundary_users(cat):
+        try:
+            balances.append(compute(rc, user_spend(*u[1:])).balance.points)
+        except InvalidSpend:
+            continue
+    for limit in (24000, 30000):
+        # a user just below the limit and one at it (points move by 12 a paisa of monthly units, or more)
+        assert any(limit - 12 <= b < limit for b in balances) and any(limit <= b < limit + 12 for b in balances), limit
+    # the welcome on ₹9,000 in 90 days: ₹3,000 a month
+    for s in ("2999.99", "3000.00", "3000.01"):
+        assert {"confirmed": s} in found
+    # a grocery spend whose 25% share is exactly half a paisa: 0.02 × 25% = 0.005
+    assert {"grocery": "0.02", "confirmed": "0.02"} in found
 
 
 def test_half_paisa_products():

@@ -24,7 +24,7 @@ def run(capsys, *args):
 
 
 def test_check_ok(capsys):
-    assert run(capsys, "check", "--rules-dir", "fixtures/valid") == (0, "2 cards OK (fixtures/valid)\n", "")
+    assert run(capsys, "check", "--rules-dir", "fixtures/valid") == (0, "3 cards OK (fixtures/valid)\n", "")
 
 
 def test_check_invalid_prints_every_problem_and_exits_1(capsys):
@@ -56,12 +56,14 @@ def test_shipped_catalog_is_valid(capsys, monkeypatch):
 def test_cards_table(capsys):
     code, out, err = run(capsys, "cards", "--rules-dir", "fixtures/valid")
     assert (code, err) == (0, "")
-    header, shop, travel = out.splitlines()
+    header, partner, shop, travel = out.splitlines()
     assert header.split() == ["ID", "NAME", "BANK", "JOINING", "ANNUAL", "CHECKED", "RULES", "SOURCE"]
-    assert shop.startswith("shop_cashback  Shop Cashback Card  Test Bank       500   499.5  2026-11-20  ")
-    assert shop.endswith("  bonus, fee_waiver, flat, joining_fee_waiver, welcome, pooled_cap, assumption, validity"
-                         "             https://example.com/shop-cashback")
+    assert shop.split()[:6] == ["shop_cashback", "Shop", "Cashback", "Card", "Test", "Bank"]
+    assert "  500   499.5  2026-11-20  bonus, fee_waiver, flat, joining_fee_waiver, welcome, pooled_cap, assumption, validity  " in shop
+    assert shop.endswith("  https://example.com/shop-cashback")
     assert "  bonus, flat, milestone, tiered, welcome, cap, points_cap, assumption, validity, redemption_choice  " in travel
+    assert ("  flat, welcome, cap, pooled_cap, nested_cap, points_cap, per_order, partner_share, validity, "
+            "redemption_choice, redemption_limits, travel_redemption  ") in partner
     # Columns line up: every row has its checked date at the same offset.
     assert shop.index("2026-11-20") == travel.index("2026-11-01") == header.index("CHECKED")
 
@@ -69,7 +71,9 @@ def test_cards_table(capsys):
 def test_cards_json(capsys):
     code, out, err = run(capsys, "cards", "--rules-dir", "fixtures/valid", "--json")
     assert (code, err) == (0, "")
-    assert json.loads(out) == [
+    cards = json.loads(out)
+    assert cards[0]["id"] == "partner_points" and cards[0]["joining_fee"] == 499
+    assert cards[1:] == [
         {
             "id": "shop_cashback",
             "name": "Shop Cashback Card",

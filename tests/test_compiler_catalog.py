@@ -97,6 +97,57 @@ CARDS = (
             {"kind": "joining_fee_waiver", "spend": 30000, "within_days": 30},
         ],
     ),
+    # Caps inside caps, per-order terms, a partner share split off grocery (its
+    # rest on a tiered line), redemption limits with a travel option, a welcome
+    # benefit on early spend, points benefits redeemed with the balance.
+    card(
+        "shop_partner",
+        name="Shop Partner Card",
+        reward="points",
+        joining=499,
+        annual=999,
+        caps={
+            "overall": {"amount": 4000, "unit": "points", "period": "month"},
+            "online": {"amount": 2000, "unit": "points", "period": "month", "within": "overall"},
+        },
+        redemption_options=[
+            {"method": "Statement credit", "rupees_per_point": 0.25, "type": "statement_credit", "max_share": 50},
+            {"method": "Miles transfer", "rupees_per_point": 0.75, "type": "transfer", "max_points": 30000},
+            {"method": "Vouchers", "rupees_per_point": 0.2, "type": "vouchers", "min_points": 1000.5},
+            {"method": "Catalogue", "rupees_per_point": 0.15, "type": "catalogue"},
+        ],
+        rules=[
+            {"kind": "flat", "categories": ["amazon", "flipkart"], "rate": {"points": 10, "per": 150, "full_blocks": True}, "cap": {"pool": "online"}},
+            {"kind": "flat", "categories": ["myntra"], "rate": {"points": 20, "per": 100}, "per_order": {"cap": 150, "minimum": 500}, "cap": {"pool": "online"}},
+            {"kind": "flat", "categories": ["grocery"], "share": "instamart_share", "rate": {"points": 10, "per": 100},
+             "cap": {"amount": 1500, "unit": "points", "period": "month", "within": "overall"}},
+            {"kind": "bonus", "categories": ["grocery"], "share": "instamart_share", "rate": {"points": 2, "per": 100}},
+            {"kind": "tiered", "categories": "rest", "tiers": [
+                {"from": 0, "to": 10000, "rate": {"points": 2, "per": 150}},
+                {"from": 10000, "rate": {"points": 3, "per": 150}}], "cap": {"pool": "overall"}},
+            {"kind": "welcome", "amount": 2000, "unit": "points", "spend": 15000, "within_days": 90},
+            {"kind": "welcome", "amount": 300, "unit": "rupees"},
+            {"kind": "milestone", "spend": 50000, "period": "month", "amount": 500, "unit": "points"},
+            {"kind": "fee_waiver", "annual_spend": 200000, "percent": 100},
+        ],
+    ),
+    # A cashback card with a partner share, a per-order cap and a limited statement credit.
+    card(
+        "cashback_partner",
+        name="Cashback Partner Card",
+        joining=250,
+        annual=250,
+        redemption_options=[
+            {"method": "Statement credit", "rupees_per_point": 1, "max_points": 2000},
+            {"method": "Vouchers", "rupees_per_point": 0.8},
+        ],
+        rules=[
+            {"kind": "flat", "categories": ["grocery"], "share": "instamart_share", "rate": {"percent": 10}, "cap": {"amount": 500, "period": "month"}},
+            {"kind": "flat", "categories": ["myntra"], "rate": {"percent": 10}, "per_order": {"cap": 120}},
+            {"kind": "flat", "categories": "rest", "rate": {"percent": 1}},
+            {"kind": "joining_fee_waiver", "spend": 5000, "within_days": 30},
+        ],
+    ),
     # Nothing but benefits: every category earns 0.
     card("benefits_only", name="Lounge Card", bank="Test Bank", joining=0, annual=0, rules=[{"kind": "welcome", "amount": 250.5, "unit": "rupees"}]),
     # Not offered on the as-of date: absent from every model.
@@ -107,12 +158,12 @@ CATALOG = catalog(*CARDS)
 RULES_DIR = Path("card_rules")
 
 
-def settings(as_of=None, **assume):
-    return settings_for(CATALOG, RULES_DIR, as_of, assume)
+def settings(as_of=None, horizon=None, **assume):
+    return settings_for(CATALOG, RULES_DIR, as_of, assume, horizon)
 
 
-def compiled(as_of=None, **assume) -> dict[str, str]:
-    return compile_catalog(CATALOG, settings(as_of, **assume))
+def compiled(as_of=None, horizon=None, **assume) -> dict[str, str]:
+    return compile_catalog(CATALOG, settings(as_of, horizon, **assume))
 
 
 def sample_users(n: int = 400, seed: int = 20261123) -> list[tuple[str, dict]]:
@@ -142,7 +193,9 @@ def sample_users(n: int = 400, seed: int = 20261123) -> list[tuple[str, dict]]:
 
 def test_catalog_compiles_every_valid_card_in_id_order():
     cards = resolve_catalog(CATALOG)
-    assert [c.id for c in cards] == ["amazon_pay", "benefits_only", "flipkart_axis", "pooled_yearly", "tiered_points"]
+    assert [c.id for c in cards] == [
+        "amazon_pay", "benefits_only", "cashback_partner", "flipkart_axis", "pooled_yearly", "shop_partner", "tiered_points",
+    ]
     files = compiled()
     assert [p for p in files if p.startswith("models/generated/cards/")] == [
         "models/generated/cards/card_savings__" + c.id + ".sql" for c in cards

@@ -20,11 +20,18 @@ from cgcompile.resolve import resolve_catalog
 USERS_TABLE = "int_users_to_process"
 SAVINGS_COLUMNS = (
     "user_no", "card_no", *(c + "_points" for c in CATEGORIES),
-    "total_savings_yearly", "total_extra_benefits", "net_savings", "rank_key",
+    "total_savings_yearly", "total_extra_benefits", "redemption_no", "redemption_rate", "net_savings", "rank_key",
 )
-# What savings_query returns: the numbers joined back to the ids, rank_key left out.
-FIGURE_COLUMNS = ("user_id", "card_id", *SAVINGS_COLUMNS[2:-1])
-PARAM_COLUMNS = ("card_no", "card_id", "card_name", "bank", "joining_fees", "annual_fee", "redemption_method", "redemption_rate", "reward")
+# What savings_query returns: the numbers joined back to the ids and the
+# redemption method, rank_key left out.
+FIGURE_COLUMNS = (
+    "user_id", "card_id", *(c + "_points" for c in CATEGORIES),
+    "total_savings_yearly", "total_extra_benefits", "redemption_method", "redemption_rate", "net_savings",
+)
+PARAM_COLUMNS = (
+    "card_no", "redemption_no", "card_id", "card_name", "bank", "joining_fees", "annual_fee",
+    "redemption_method", "redemption_rate", "reward",
+)
 PARAMS = "models/generated/int_card_params.sql"
 
 
@@ -69,18 +76,21 @@ def savings_query(files: dict[str, str], target_type: str) -> str:
     """int_card_savings with user_no and card_no joined back to user_id and card_id (FIGURE_COLUMNS)."""
     ctes = _savings_ctes(files, target_type)
     ctes.append("cg_params AS (\n" + render(files[PARAMS], target_type) + "\n)")
-    figures = ", ".join("s." + c for c in FIGURE_COLUMNS[2:])
+    figures = ", ".join(("p." if c == "redemption_method" else "s.") + c for c in FIGURE_COLUMNS[2:])
     return (
         "WITH " + ",\n".join(ctes) + "\nSELECT u.user_id, p.card_id, " + figures
         + " FROM " + ref("int_card_savings") + " AS s"
         + " JOIN " + USERS_TABLE + " AS u ON u.user_no = s.user_no"
-        + " JOIN cg_params AS p ON p.card_no = s.card_no"
+        + " JOIN cg_params AS p ON p.card_no = s.card_no AND p.redemption_no = s.redemption_no"
     )
 
 
 def want_figures(r) -> tuple:
     """The evaluator's figures in FIGURE_COLUMNS order after the ids."""
-    return (*(r.points(c) for c in CATEGORIES), r.total_savings_yearly, r.total_extra_benefits, r.net_savings)
+    return (
+        *(r.points(c) for c in CATEGORIES), r.total_savings_yearly, r.total_extra_benefits,
+        r.redemption_method, r.redemption_rate, r.net_savings,
+    )
 
 
 def load_users(con, users) -> None:
@@ -94,9 +104,9 @@ def load_users(con, users) -> None:
     )
 
 
-def expected(users, **assume):
+def expected(users, horizon=None, **assume):
     out = {}
-    for rc in resolve_catalog(CATALOG, None, {**CATALOG.defaults(), **assume}):
+    for rc in resolve_catalog(CATALOG, None, {**CATALOG.defaults(), **assume}, horizon):
         for uid, row in users:
             out[(uid, rc.id)] = want_figures(evaluate(rc, spend(**row)))
     return out
@@ -109,12 +119,16 @@ def run_savings(files, users):
     return con, {(r[0], r[1]): tuple(r[2:]) for r in rows}, len(rows)
 
 
-@pytest.mark.parametrize("prime", [True, False])
-def test_savings_match_the_evaluator(prime):
+@pytest.mark.parametrize("horizon, assume", [
+    ("first_year", {"amazon_prime": True}),
+    ("first_year", {"amazon_prime": False, "travel_redemption": True}),
+    ("ongoing", {"amazon_prime": True}),
+])
+def test_savings_match_the_evaluator(horizon, assume):
     users = sample_users()
-    files = compiled(amazon_prime=prime)
+    files = compiled(horizon=horizon, **assume)
     con, got, count = run_savings(files, users)
-    want = expected(users, amazon_prime=prime)
+    want = expected(users, horizon, **assume)
     assert count == len(want)  # one row per (user, valid card), no duplicates
     mismatches = [(k, got.get(k), v) for k, v in want.items() if got.get(k) != v]
     assert mismatches[:5] == []
@@ -127,8 +141,10 @@ def test_output_types_are_decimal_12_2():
     types = {r[0]: r[1] for r in described}
     assert list(types) == list(SAVINGS_COLUMNS)
     assert (types["user_no"], types["card_no"], types["rank_key"]) == ("BIGINT", "SMALLINT", "BIGINT")
+    assert (types["redemption_no"], types["redemption_rate"]) == ("SMALLINT", "DECIMAL(5,4)")
     for name in SAVINGS_COLUMNS[2:-1]:
-        assert types[name] == "DECIMAL(12,2)", name
+        if not name.startswith("redemption_"):
+            assert types[name] == "DECIMAL(12,2)", name
 
 
 def test_rank_key_orders_by_net_savings_then_card_id():
@@ -162,10 +178,11 @@ def test_docs_example_figures():
     """docs/rules.md worked examples 1 and 4, by hand."""
     users = [u for u in sample_users(0) if u[0] in ("u_docs_1", "u_docs_4")]
     _, got, _ = run_savings(compiled(), users)
-    # Example 1: Flipkart Axis, ₹30,000 on Flipkart: 1,333.33 a month, 16,000 a year, fee waived.
+    # Example 1: Flipkart Axis, ₹30,000 on Flipkart: 1,333.33 a month, 16,000 a year; the first
+    # year charges the ₹500 joining fee with 18% GST, and the renewal waiver does not count.
     fk = got[("u_docs_1", "flipkart_axis")]
     assert fk[1] == Decimal("1333.33")
-    assert fk[6:] == (Decimal("16000.00"), Decimal("500.00"), Decimal("16000.00"))  # net: − ₹500 fee + ₹500 waiver
+    assert fk[6:] == (Decimal("16000.00"), Decimal("0.00"), "Cashback", Decimal("1.0000"), Decimal("15410.00"))
     # Pool filled in order (amazon_pay: partner_pool ₹1,500/month, amazon first at 5%):
     # amazon 750/month, flipkart 120, myntra 40 → 910 ≤ 1,500, all fit.
     ap = got[("u_docs_4", "amazon_pay")]
@@ -176,13 +193,20 @@ def test_params_rows():
     con = duckdb.connect()
     sql = render(compiled()[PARAMS], "duckdb")
     rows = con.execute(sql).fetchall()
-    by_id = {r[1]: dict(zip(PARAM_COLUMNS, r)) for r in rows}
+    by_id = {r[2]: dict(zip(PARAM_COLUMNS, r)) for r in rows if r[1] == 0}
     assert [by_id[c]["card_no"] for c in sorted(by_id)] == list(range(len(by_id)))
-    assert sorted(by_id) == ["amazon_pay", "benefits_only", "flipkart_axis", "pooled_yearly", "tiered_points"]
+    assert sorted(by_id) == [
+        "amazon_pay", "benefits_only", "cashback_partner", "flipkart_axis", "pooled_yearly", "shop_partner", "tiered_points",
+    ]
+    # One row per option points may go to, best rate first: the transfer option is
+    # left out (travel_redemption is false) and nothing follows the unlimited catalogue.
+    ladder = [(r[1], r[7], r[8]) for r in rows if r[2] == "shop_partner"]
+    assert ladder == [(0, "Statement credit", Decimal("0.2500")), (1, "Vouchers", Decimal("0.2000")), (2, "Catalogue", Decimal("0.1500"))]
     tp = by_id["tiered_points"]
     assert tp["bank"] == "Bank of O'Brien \\ Sons"
+    # Fees with 18% GST; the first year charges the joining fee.
     assert (tp["joining_fees"], tp["annual_fee"], tp["redemption_method"], tp["redemption_rate"], tp["reward"]) == (
-        Decimal("2500.00"), Decimal("4500.00"), "Flights", Decimal("0.5000"), "points")
+        Decimal("2950.00"), Decimal("5310.00"), "Flights", Decimal("0.5000"), "points")
 
 
 def test_no_valid_card_gives_the_columns_and_no_rows():

@@ -15,8 +15,8 @@ from cgcompile.resolve import resolve_catalog
 CASHBACK_5 = [{"kind": "flat", "categories": "rest", "rate": {"percent": 5}}]
 
 
-def one(c, s, **kw) -> CardResult:
-    [(_, r)] = rank(catalog(c), s, **kw)
+def one(c, s, horizon="first_year", gst_percent=18, **kw) -> CardResult:
+    [(_, r)] = rank(catalog(c, horizon=horizon, gst_percent=gst_percent), s, **kw)
     return r
 
 
@@ -75,7 +75,8 @@ def test_zero_spend_earns_nothing_but_fees_and_welcome_still_count():
     r = one(c, spend())
     assert all(r.points(k) == 0 for k in CATEGORIES)
     assert r.total_savings_yearly == 0
-    assert (r.joining_fees, r.total_extra_benefits, r.net_savings) == (Decimal("499.00"), Decimal("250.00"), Decimal("-249.00"))
+    # The first year: ₹499 + 18% GST charged, the welcome benefit counts, the renewal waiver does not.
+    assert (r.joining_fees, r.total_extra_benefits, r.net_savings) == (Decimal("588.82"), Decimal("250.00"), Decimal("-338.82"))
 
 
 def test_spend_over_ten_lakh_a_month_is_exact():
@@ -219,9 +220,12 @@ def test_fee_waiver_takes_the_highest_percent_reached():
     rules = [{"kind": "fee_waiver", "annual_spend": 90000, "percent": 50},
              {"kind": "fee_waiver", "annual_spend": 150000, "percent": 100}]
     c = card(annual="2999", rules=rules)
-    assert one(c, spend(other_online=12500)).total_extra_benefits == Decimal("2999.00")
-    assert one(c, spend(other_online=7500)).total_extra_benefits == Decimal("1499.50")
-    assert one(c, spend(other_online="7499.99")).total_extra_benefits == 0
+    # Ongoing: the annual fee with GST, ₹3,538.82, is what a waiver takes off.
+    assert one(c, spend(other_online=12500), horizon="ongoing").total_extra_benefits == Decimal("3538.82")
+    assert one(c, spend(other_online=7500), horizon="ongoing").total_extra_benefits == Decimal("1769.41")
+    assert one(c, spend(other_online="7499.99"), horizon="ongoing").total_extra_benefits == 0
+    # The first year charges no renewal fee, so its waiver is worth nothing.
+    assert one(c, spend(other_online=12500)).total_extra_benefits == 0
 
 
 def test_joining_fee_waiver_on_early_spend_counts_once():
@@ -229,10 +233,12 @@ def test_joining_fee_waiver_on_early_spend_counts_once():
     c = card(joining=500, rules=[waiver, {**waiver, "within_days": 90}])
     # ₹6,667 a month × 45 / 30 = 10,000.50 ≥ 10,000.
     r = one(c, spend(other_online=6667))
-    assert (r.joining_fees, r.total_extra_benefits, r.net_savings) == (Decimal("500.00"), Decimal("500.00"), 0)
+    assert (r.joining_fees, r.total_extra_benefits, r.net_savings) == (Decimal("590.00"), Decimal("590.00"), 0)
     # ₹6,666 × 45 / 30 = 9,999 < 10,000, but the 90-day offer is met.
-    assert one(c, spend(other_online=6666)).total_extra_benefits == Decimal("500.00")
+    assert one(c, spend(other_online=6666)).total_extra_benefits == Decimal("590.00")
     assert one(c, spend(other_online=3333)).total_extra_benefits == 0
+    # Ongoing: no joining fee is charged, nor waived.
+    assert one(c, spend(other_online=6667), horizon="ongoing").total_extra_benefits == 0
 
 
 def test_extra_benefits_are_summed_exactly_then_rounded_once():
@@ -248,9 +254,14 @@ def test_net_savings_identity_holds_to_the_paisa():
              rules=[{"kind": "flat", "categories": "rest", "rate": {"points": 7, "per": 150}},
                     {"kind": "welcome", "amount": 777, "unit": "points"},
                     {"kind": "fee_waiver", "annual_spend": 100000, "percent": 100}])
+    r = one(c, spend(amazon="12345.67", grocery="890.12", other_online="4567.89"), horizon="ongoing")
+    assert r.net_savings == r.total_savings_yearly - r.joining_fees + r.total_extra_benefits
+    # Ongoing: the renewal waiver (₹500 + 18% GST), no welcome benefit.
+    assert r.total_extra_benefits == Decimal("590.00")
     r = one(c, spend(amazon="12345.67", grocery="890.12", other_online="4567.89"))
     assert r.net_savings == r.total_savings_yearly - r.joining_fees + r.total_extra_benefits
-    assert r.total_extra_benefits == Decimal("758.97")  # 777 × 0.3333 = 258.9741 + 500
+    # First year: 499.99 × 1.18 = 589.9882 charged; the welcome 777 × 0.3333 = 258.9741.
+    assert (r.joining_fees, r.total_extra_benefits) == (Decimal("589.99"), Decimal("258.97"))
 
 
 # ---- resolution: assumptions, dates, redemption ---------------------------------
@@ -322,7 +333,7 @@ def flat_card(card_id, percent, joining=0):
 
 def test_ranking_is_net_savings_descending_then_card_id():
     cards = [flat_card("zeta", 2), flat_card("alpha", 2), flat_card("mid", 3, joining=1200), flat_card("best", 5)]
-    ranked = rank(catalog(*cards), spend(amazon=10000))
+    ranked = rank(catalog(*cards, gst_percent=0), spend(amazon=10000))
     # best 6,000; mid 3,600 − 1,200 = 2,400 ties with alpha and zeta at 2,400.
     assert [(n, r.card_id, r.net_savings) for n, r in ranked] == [
         (1, "best", Decimal("6000.00")),

@@ -10,13 +10,12 @@ from builders import card, catalog, spend
 
 from cgcompile.cli import main
 from cgcompile.errors import CgError
-from cgcompile.evaluate import rank
-from cgcompile.explain import COLUMNS, as_json, as_text, grouped, inr, parse_assumptions, per_point
+from cgcompile.explain import COLUMNS, as_json, as_text, explain_rank, grouped, inr, parse_assumptions, per_point
 
 
-def explained(c, s, **kw) -> tuple[str, ...]:
-    [(_, r)] = rank(catalog(c), s, **kw)
-    return r.explanations
+def explained(c, s, horizon="first_year", **kw) -> tuple[str, ...]:
+    [(_, _, lines)] = explain_rank(catalog(c, horizon=horizon), s, **kw)
+    return lines
 
 
 @pytest.mark.parametrize(
@@ -78,7 +77,7 @@ def test_zero_spend_and_uncovered_categories():
     lines = explained(c, spend(amazon=100, ajio=500))
     assert lines[2] == "Nothing spent on Myntra."
     assert lines[3] == "₹500 a month on Ajio earns nothing on this card."
-    assert len(lines) == 6  # one per category, no benefits
+    assert lines[6:] == ("First-year view: no joining fee is charged.",)  # one per category, the fee, no benefits
 
 
 def test_cap_is_mentioned_only_when_it_bites():
@@ -149,17 +148,17 @@ def test_catalog_labels_are_used():
     c = card(rules=[{"kind": "flat", "categories": "rest", "rate": {"percent": 1}}])
     labels = {"amazon": "Amazon", "flipkart": "Flipkart", "myntra": "Myntra", "ajio": "AJIO",
               "grocery": "groceries", "other_online": "other shops"}
-    [(_, r)] = rank(catalog(c, labels=labels), spend(ajio=100, grocery=0, other_online=200))
-    assert r.explanations[3].startswith("₹100 a month on AJIO earns")
-    assert r.explanations[4] == "Nothing spent on groceries."
-    assert r.explanations[5].startswith("₹200 a month on other shops earns")
+    [(_, _, lines)] = explain_rank(catalog(c, labels=labels), spend(ajio=100, grocery=0, other_online=200))
+    assert lines[3].startswith("₹100 a month on AJIO earns")
+    assert lines[4] == "Nothing spent on groceries."
+    assert lines[5].startswith("₹200 a month on other shops earns")
 
 
 # ---- benefit lines ----------------------------------------------------------------
 
 
-def benefit_lines(c, s):
-    return explained(c, s)[6:]
+def benefit_lines(c, s, horizon="first_year"):
+    return explained(c, s, horizon)[7:]  # after the six categories and the fee line
 
 
 def test_milestone_lines():
@@ -191,25 +190,35 @@ def test_fee_waiver_lines():
     waivers = [{"kind": "fee_waiver", "annual_spend": 150000, "percent": 100},
                {"kind": "fee_waiver", "annual_spend": 90000, "percent": 50}]
     c = card(annual=4500, rules=waivers)
-    assert benefit_lines(c, spend(other_online=35000)) == (
-        "The ₹4,500 renewal fee is waived: annual spend ₹4,20,000 reaches ₹1,50,000.",
+    assert benefit_lines(c, spend(other_online=35000), "ongoing") == (
+        "The ₹5,310.00 annual fee is waived: annual spend ₹4,20,000 reaches ₹1,50,000.",
     )
-    assert benefit_lines(c, spend(other_online=8000)) == (
-        "50% of the ₹4,500 renewal fee (₹2,250) is waived: annual spend ₹96,000 reaches ₹90,000.",
+    assert benefit_lines(c, spend(other_online=8000), "ongoing") == (
+        "50% of the ₹5,310.00 annual fee (₹2,655.00) is waived: annual spend ₹96,000 reaches ₹90,000.",
     )
-    assert benefit_lines(c, spend(other_online=7000)) == (
-        "The ₹4,500 renewal fee is not waived: annual spend ₹84,000 is below ₹90,000.",
+    assert benefit_lines(c, spend(other_online=7000), "ongoing") == (
+        "The ₹5,310.00 annual fee is not waived: annual spend ₹84,000 is below ₹90,000.",
     )
-    assert benefit_lines(card(rules=waivers), spend(other_online=35000)) == ()  # no fee, nothing to say
+    assert benefit_lines(card(rules=waivers), spend(other_online=35000), "ongoing") == ()  # no fee, nothing to say
+    # The first year says why the waiver does not count, in the fee line.
+    assert explained(c, spend(other_online=35000))[6] == (
+        "First-year view: no joining fee is charged; the ₹4,500 renewal fee falls due in the second year, "
+        "so its waiver on annual spend is not counted."
+    )
+    assert explained(c, spend(other_online=35000), "ongoing")[6] == (
+        "Ongoing view (a year after the first): the annual fee ₹4,500 + 18% GST = ₹5,310.00 is charged; "
+        "welcome benefits and joining-fee waivers are not counted."
+    )
 
 
 def test_joining_fee_waiver_lines():
     c = card(joining=500, rules=[{"kind": "joining_fee_waiver", "spend": 10000, "within_days": 45}])
+    assert explained(c, spend(amazon=8000))[6] == "First-year view: the joining fee ₹500 + 18% GST = ₹590.00 is charged."
     assert benefit_lines(c, spend(amazon=8000)) == (
-        "The ₹500 joining fee is waived: ₹12,000 spent in the first 45 days reaches ₹10,000.",
+        "The ₹590.00 joining fee is waived: ₹12,000 spent in the first 45 days reaches ₹10,000.",
     )
     assert benefit_lines(c, spend(amazon=6000)) == (
-        "The ₹500 joining fee is not waived: ₹9,000 spent in the first 45 days is below ₹10,000.",
+        "The ₹590.00 joining fee is not waived: ₹9,000 spent in the first 45 days is below ₹10,000.",
     )
 
 
@@ -219,6 +228,13 @@ def test_joining_fee_waiver_lines():
 def test_parse_assumptions():
     cat = catalog(assumptions={"amazon_prime": True, "lounge_user": False})
     assert parse_assumptions(["amazon_prime=false", "lounge_user=TRUE"], cat) == {"amazon_prime": False, "lounge_user": True}
+    assert parse_assumptions(["avg_order_value.myntra=2500", "instamart_share=12.5"], cat) == {
+        "avg_order_value.myntra": Decimal("2500"), "instamart_share": Decimal("12.5")}
+    for bad in ("avg_order_value.myntra=0", "avg_order_value.myntra=lots", "instamart_share=101", "instamart_share=-1"):
+        with pytest.raises(CgError, match="expected NAME=N with N"):
+            parse_assumptions([bad], cat)
+    with pytest.raises(CgError, match=r"unknown assumption 'avg_order_value.mintra' \(did you mean 'avg_order_value.myntra'\?\)"):
+        parse_assumptions(["avg_order_value.mintra=1"], cat)
     with pytest.raises(CgError, match=r"unknown assumption 'amazon_prim' \(did you mean 'amazon_prime'\?\)"):
         parse_assumptions(["amazon_prim=true"], cat)
     with pytest.raises(CgError, match="expected NAME=true or NAME=false"):
@@ -235,8 +251,9 @@ def two_cards():
 
 def test_json_has_every_column_as_exact_strings():
     s = spend(amazon=10000, confirmed=12000)
-    ranked = rank(two_cards(), s)
+    ranked = explain_rank(two_cards(), s)
     doc = json.loads(as_json(ranked, s, two_cards().as_of, {"amazon_prime": True}))
+    assert doc["horizon"] == "first_year"
     assert doc["spend"]["other_online"] == "2000.00" and doc["spend"]["confirmed"] == "12000.00"
     assert [c["card_id"] for c in doc["cards"]] == ["beta", "alpha"]
     first = doc["cards"][0]
@@ -247,7 +264,7 @@ def test_json_has_every_column_as_exact_strings():
 
 def test_text_shows_every_column_and_explanation():
     s = spend(amazon=10000, confirmed=12000)
-    ranked = rank(two_cards(), s)
+    ranked = explain_rank(two_cards(), s)
     text = as_text(ranked, s, two_cards().as_of, {"amazon_prime": True}, {})
     for column in COLUMNS[3:]:
         assert column in text
@@ -356,7 +373,7 @@ def test_cli_text(rules_dir, capsys):
     assert (code, err) == (0, "")
     assert out.index("1. Amazon Pay ICICI Bank Credit Card") < out.index("2. Flipkart Axis Bank Credit Card")
     assert "₹50,000 a month on Amazon earns 5% cashback: ₹2,500 a month, ₹30,000 a year." in out
-    assert "Rules as of 2026-11-23; amazon_prime=true" in out
+    assert "Rules as of 2026-11-23, first-year view; amazon_prime=true" in out
 
 
 def test_cli_json_assume_top_and_as_of(rules_dir, capsys):
@@ -368,8 +385,13 @@ def test_cli_json_assume_top_and_as_of(rules_dir, capsys):
     by_id = {c["card_id"]: c for c in doc["cards"]}
     assert by_id["amazon_pay_icici"]["amazon_points"] == "1500.00"
     assert by_id["amazon_pay_icici"]["total_savings_yearly"] == "21600.00"  # 1,500 + 300 a month
-    assert by_id["flipkart_axis"]["net_savings"] == "22000.00"  # 6,000 a year from Amazon + 16,000 capped Flipkart
-    assert [c["card_id"] for c in doc["cards"]] == ["flipkart_axis", "amazon_pay_icici"]
+    # 6,000 a year from Amazon + 16,000 capped Flipkart − the ₹590 joining fee (the renewal waiver counts from year two)
+    assert by_id["flipkart_axis"]["net_savings"] == "21410.00"
+    assert [c["card_id"] for c in doc["cards"]] == ["amazon_pay_icici", "flipkart_axis"]
+    code, out, _ = cli(capsys, *args, "--horizon", "ongoing")
+    doc = json.loads(out)
+    assert doc["horizon"] == "ongoing"
+    assert {c["card_id"]: c["net_savings"] for c in doc["cards"]}["flipkart_axis"] == "22000.00"  # fee waived
 
     code, out, _ = cli(capsys, *args, "--top", "1")
     assert [c["rank"] for c in json.loads(out)["cards"]] == [1]
@@ -412,3 +434,85 @@ def test_prd_sample_users_on_the_real_catalog(user, capsys):
         assert Decimal(c["net_savings"]) == net
         assert all(Decimal(c[f"{k}_points"]).as_tuple().exponent == -2 for k in ("amazon", "ajio", "other_online"))
         assert len(c["explanations"]) >= 6 and all(e.endswith(".") for e in c["explanations"])
+
+
+# ---- the constructs of W2-1 ---------------------------------------------------------
+
+
+def test_partner_share_sentence():
+    c = card(rules=[{"kind": "flat", "categories": ["grocery"], "share": "instamart_share", "rate": {"percent": 10},
+                     "cap": {"amount": 100, "period": "month"}},
+                    {"kind": "flat", "categories": "rest", "rate": {"percent": 1}}])
+    assert explained(c, spend(grocery=8000))[4] == (
+        "₹8,000 a month on grocery earns 10% cashback on its instamart_share part (25%, ₹2,000), capped at ₹100 a month "
+        "plus 1% cashback on the rest (₹6,000): ₹160 a month, ₹1,920 a year."
+    )
+
+
+def test_per_order_sentences():
+    c = card(reward="points", rules=[
+        {"kind": "flat", "categories": ["myntra"], "rate": {"percent": 10}, "per_order": {"cap": 120, "minimum": 500}},
+        {"kind": "flat", "categories": ["amazon"], "rate": {"points": 10, "per": 150, "full_blocks": True}}])
+    values = {"amazon": 1000, "flipkart": 1500, "myntra": 1800, "ajio": 1600, "grocery": 400, "other_online": 950}
+    [(_, _, lines)] = explain_rank(catalog(c, order_values=values), spend(myntra=9000, amazon=20000))
+    assert lines[0] == (
+        "₹20,000 a month on Amazon earns 10 points per ₹150 (per full ₹150 of each order; an average Amazon order "
+        "of ₹1,000 earns 60: 6 per ₹100): 1,200 points a month, worth ₹14,400 a year at ₹1 per point (Cashback)."
+    )
+    assert lines[2] == (
+        "₹9,000 a month on Myntra earns 10% points (at most 120 an order, on orders of ₹500 or more; an average Myntra "
+        "order of ₹1,800 earns 120: about 6.67 per ₹100): 600 points a month, worth ₹7,200 a year at ₹1 per point (Cashback)."
+    )
+
+
+def test_caps_inside_caps_name_both_ceilings():
+    c = card(caps={"overall": {"amount": 4000, "period": "month"}, "online": {"amount": 2000, "period": "month", "within": "overall"}},
+             rules=[{"kind": "flat", "categories": ["amazon", "flipkart"], "rate": {"percent": 5}, "cap": {"pool": "online"}},
+                    {"kind": "flat", "categories": ["grocery"], "rate": {"percent": 5},
+                     "cap": {"amount": 2500, "period": "month", "within": "overall"}}])
+    lines = explained(c, spend(amazon=30000, flipkart=20000, grocery=60000))
+    assert lines[1] == (
+        "₹20,000 a month on Flipkart earns 5% cashback, capped at ₹2,000 a month shared with Amazon, "
+        "within ₹4,000 a month shared with Amazon and grocery: ₹500 a month, ₹6,000 a year."
+    )
+    assert lines[4] == (
+        "₹60,000 a month on grocery earns 5% cashback, capped at ₹2,500 a month, within ₹4,000 a month shared with "
+        "Amazon and Flipkart: ₹2,000 a month, ₹24,000 a year."
+    )
+
+
+def test_redemption_ladder_and_travel_options():
+    c = card(reward="points",
+             rules=[{"kind": "flat", "categories": "rest", "rate": {"points": 4, "per": 100}},
+                    {"kind": "welcome", "amount": 2000, "unit": "points", "spend": 15000, "within_days": 90}],
+             redemption_options=[{"method": "Statement credit", "rupees_per_point": "0.25", "max_share": 50},
+                                 {"method": "Air miles", "rupees_per_point": "0.5", "type": "transfer"},
+                                 {"method": "Gift vouchers", "rupees_per_point": "0.2", "min_points": 5000},
+                                 {"method": "Catalogue", "rupees_per_point": "0.1"}])
+    lines = explained(c, spend(other_online=20000))
+    assert lines[5] == "₹20,000 a month on other online shopping earns 4 points per ₹100: 800 points a month, 9,600 points a year (redeemed below)."
+    assert lines[7:] == (
+        "Welcome benefit: 2,000 points: ₹60,000 spent in the first 90 days reaches ₹15,000.",
+        "Not counted: Air miles at ₹0.50 a point (travel_redemption=false: these users are taken to redeem for shopping).",
+        "The year's 11,600 points are redeemed: 5,800 as Statement credit at ₹0.25, at most 50% of the points; "
+        "5,800 as Gift vouchers at ₹0.20: ₹2,610.00 (the 2,000 bonus points add ₹450.00 on top of the earned points).",
+    )
+    assert explained(c, spend(other_online=2000))[7:9] == (
+        "Welcome benefit not earned: ₹6,000 spent in the first 90 days is below ₹15,000 (it would pay 2,000 points).",
+        "Not counted: Air miles at ₹0.50 a point (travel_redemption=false: these users are taken to redeem for shopping).",
+    )
+    assert explained(c, spend(other_online=2000))[9] == (
+        "The year's 960 points are redeemed: 480 as Statement credit at ₹0.25, at most 50% of the points; "
+        "480 as Catalogue at ₹0.10: ₹168.00."
+    )
+    assert explained(c, spend(other_online=2000))[10] == "Gift vouchers needs 5,000 points: not used."
+
+
+def test_a_travel_only_card_is_worth_nothing_to_shoppers():
+    c = card(reward="points", rules=[{"kind": "flat", "categories": "rest", "rate": {"points": 4, "per": 100}}],
+             redemption_options=[{"method": "Air miles", "rupees_per_point": "0.5", "type": "transfer"}])
+    [(_, r, lines)] = explain_rank(catalog(c), spend(other_online=2000))
+    assert (r.total_savings_yearly, r.redemption_method, r.redemption_rate) == (0, "Not redeemable for shopping", 0)
+    assert lines[-1] == "Not counted: Air miles at ₹0.50 a point (travel_redemption=false: these users are taken to redeem for shopping)."
+    [(_, r, _)] = explain_rank(catalog(c, assumptions={"amazon_prime": True, "travel_redemption": True}), spend(other_online=2000))
+    assert (r.total_savings_yearly, r.redemption_method) == (Decimal("480.00"), "Air miles")

@@ -38,8 +38,32 @@ def test_catalog_settings(catalog):
     assert catalog.as_of == dt.date(2026, 11, 23)
     assert [c for c, _ in catalog.category_labels] == list(CATEGORIES)
     assert catalog.label("other_online") == "other online shopping"
-    assert catalog.defaults() == {"amazon_prime": True, "four_swipes": False}
-    assert [c.id for c in catalog.cards] == ["shop_cashback", "travel_points"]
+    assert (catalog.horizon, catalog.gst_percent) == ("ongoing", D(12))
+    defaults = catalog.defaults()
+    assert [k for k, v in defaults.items() if isinstance(v, bool)] == ["amazon_prime", "four_swipes", "travel_redemption"]
+    assert defaults["avg_order_value.myntra"] == D(1800) and defaults["instamart_share"] == D("12.5")
+    share = next(a for a in catalog.assumptions if a.name == "instamart_share")
+    assert (share.unit, share.category, share.source) == ("percent", "grocery", None)
+    aov = next(a for a in catalog.assumptions if a.name == "avg_order_value.grocery")
+    assert (aov.unit, aov.default, aov.source.url, str(aov.pos)) == ("rupees", D(700), "https://example.com/aov", "fixtures/valid/_catalog.yaml:21:3")
+    assert [c.id for c in catalog.cards] == ["partner_points", "shop_cashback", "travel_points"]
+
+
+def test_new_constructs(catalog):
+    p = card(catalog, "partner_points")
+    caps = dict(p.caps)
+    assert (caps["online"].within, caps["overall"].within) == ("overall", None)
+    amazon, myntra, grocery, _, welcome = p.rules
+    assert amazon.rate.full_blocks and amazon.cap.pool == "online" and amazon.cap.within == "overall"
+    assert (myntra.per_order.cap, myntra.per_order.minimum, myntra.cap.within) == (D(150), D(500), "overall")
+    assert (grocery.share, grocery.categories) == ("instamart_share", ("grocery",))
+    assert (welcome.spend, welcome.within_days) == (D(15000), 90)
+    credit, miles, vouchers, catalogue = p.redemption
+    assert (credit.type, credit.max_share, credit.limited) == ("statement_credit", D(50), True)
+    # A transfer option counts only when the user redeems for travel.
+    assert [(c.assumption, c.value) for c in miles.when] == [("travel_redemption", True)]
+    assert (miles.max_points, vouchers.min_points, vouchers.valid_until) == (D(500000), D(1000), dt.date(2026, 12, 31))
+    assert not catalogue.limited and catalogue.type is None
 
 
 def test_card_header(catalog):
@@ -133,6 +157,57 @@ INVALID = {
         "_catalog.yaml:7:3: categories.groceries: unknown key 'groceries' (did you mean 'grocery'?)",
         "_catalog.yaml:11:14: assumptions.amazon_prime.default: expected true or false, got 'yes please'",
         '_catalog.yaml:12:3: assumptions.Prime-Video: assumption names use lowercase letters, digits and _',
+    ],
+    "bad_catalog_figures": [
+        "_catalog.yaml:2:10: horizon: unknown horizon 'first-year' (did you mean 'first_year'?)",
+        '_catalog.yaml:3:14: gst_percent: a percent must be between 0 and 100, got 120',
+        "_catalog.yaml:14:14: assumptions.prime_share.default: expected true or false, got '80'",
+        "_catalog.yaml:17:11: assumptions.order_value.unit: unknown unit 'paise' (expected one of: rupees, percent)",
+        "_catalog.yaml:20:5: assumptions.blinkit_share: a share (unit: percent) names the category it is a share of: add 'category'",
+        "_catalog.yaml:26:14: assumptions.avg_order_value.default: missing key 'other_online'",
+        '_catalog.yaml:26:80: assumptions.avg_order_value.default.grocery: must be more than 0',
+        '_catalog.yaml:31:14: assumptions.big_share.default: a percent must be between 0 and 100, got 110',
+        "c.yaml:16:10: rules[0].when.ok_share: 'ok_share' is a number (percent), not a yes/no assumption",
+    ],
+    "nested_caps": [
+        'c.yaml:13:64: caps.overall.within: caps inside each other in a loop: overall inside outer inside overall',
+        'c.yaml:14:62: caps.outer.within: caps inside each other in a loop: outer inside overall inside outer',
+        "c.yaml:15:63: caps.online.within: unknown cap 'overal' (did you mean 'overall'?)",
+        "c.yaml:20:23: rules[0].cap.within: a cap naming a pool takes no other keys (put 'within' on the cap under caps:)",
+        "c.yaml:24:59: rules[1].cap.within: unknown cap 'nowhere' (declare it under caps:)",
+    ],
+    "per_order_terms": [
+        "c.yaml:16:14: rules[0].per_order: expected 'cap' (most units one order earns) and/or 'minimum' (smallest order that earns)",
+        'c.yaml:19:22: rules[1].rate.full_blocks: full_blocks applies to {points: N, per: M}: points per full M of each order',
+        "c.yaml:20:20: rules[1].per_order.cap: expected a number, got 'abc'",
+        'c.yaml:20:34: rules[1].per_order.minimum: must be more than 0',
+        'c.yaml:24:31: rules[2].tiers[0].rate: full_blocks does not apply to a band of a tiered rule',
+        "c.yaml:26:3: rules[2].per_order: 'per_order' does not apply to a tiered rule",
+    ],
+    "per_order_without_order_values": [
+        "c.yaml:15:44: rules[0].rate.full_blocks: per-order terms need the assumption 'avg_order_value' (a value per category) in _catalog.yaml",
+        "c.yaml:19:14: rules[1].per_order: per-order terms need the assumption 'avg_order_value' (a value per category) in _catalog.yaml",
+    ],
+    "partner_shares": [
+        "c.yaml:15:10: rules[0].share: unknown assumption 'instamrt_share' (did you mean 'instamart_share'?)",
+        "c.yaml:19:10: rules[1].share: 'amazon_prime' is not a share (an assumption with unit: percent and a category)",
+        "c.yaml:23:10: rules[2].share: 'instamart_share' is a share of grocery: the rule's categories must be [grocery]",
+        "c.yaml:27:10: rules[3].share: 'instamart_share' is a share of grocery: the rule's categories must be [grocery]",
+        "c.yaml:35:10: rules[5].share: 'grocery' is already split by the share 'instamart_share' in rules[4]; a card splits a category once",
+        "c.yaml:38:16: rules[6].categories[0]: the instamart_share part of 'grocery' is also covered by rules[4]",
+        "c.yaml:43:3: rules[7].share: 'share' does not apply to a tiered rule",
+    ],
+    "redemption_limits": [
+        'c.yaml:12:16: redemption[0].max_share: a percent must be between 0 and 100, got 150',
+        'c.yaml:13:17: redemption[0].max_points: must be more than 0',
+        "c.yaml:16:17: redemption[1].min_points: expected a number, got 'lots'",
+        "c.yaml:17:11: redemption[1].type: unknown redemption type 'voucher' (did you mean 'vouchers'?)",
+        "c.yaml:20:11: redemption[2].type: a transfer option needs the yes/no assumption 'travel_redemption' in _catalog.yaml",
+    ],
+    "welcome_on_spend": [
+        "c.yaml:16:3: rules[1]: a welcome benefit on early spend needs both 'spend' and 'within_days'",
+        "c.yaml:20:3: rules[2]: a welcome benefit on early spend needs both 'spend' and 'within_days'",
+        'c.yaml:23:16: rules[2].within_days: must be more than 0',
     ],
     "bad_date": [
         "c.yaml:7:12: source.checked: expected a date (YYYY-MM-DD), got '2026-13-01'",
@@ -300,7 +375,7 @@ def test_all_problems_in_all_files_are_reported_at_once(tmp_path, monkeypatch):
     with pytest.raises(RulesInvalid) as raised:
         load_catalog(Path("rules"))
     assert str(raised.value).splitlines() == [
-        "rules/_catalog.yaml:15:14: assumptions.four_swipes.default: expected true or false, got 'maybe'",
+        "rules/_catalog.yaml:17:14: assumptions.four_swipes.default: expected true or false, got 'maybe'",
         "rules/shop_cashback.yaml:18:54: caps.partner_pool.period: unknown period 'quartr' (did you mean 'quarter'?)",
         "rules/shop_cashback.yaml:49:14: rules[7].percent: a percent must be between 0 and 100, got 500",
         "rules/travel_points.yaml:28:16: rules[0].tiers[1].from: gap: the previous band ends at 150000, this one starts at 160000",

@@ -37,6 +37,8 @@ class Spend:
     # Sums of several categories the spend CTE already holds, by category list
     # (a tiered rule's positions on its combined-spend line).
     lines: tuple[tuple[tuple[str, ...], str], ...] = ()
+    # Categories split by a partner share (the spend CTE holds both parts).
+    split: tuple[str, ...] = ()
 
     def _read(self, column: str) -> exp.Expression:
         if self.wide:
@@ -46,12 +48,24 @@ class Spend:
     def of(self, category: str) -> exp.Expression:
         return self._read(category)
 
+    def part(self, part: EarnPart) -> exp.Expression:
+        """The spend an earn part earns on: the category, or its share, or the rest of it."""
+        if part.portion is None:
+            return self.of(part.category)
+        return self._read(portion_column(part.category, part.portion.kept))
+
+    def on_line(self, category: str) -> exp.Expression:
+        """A category on a tiered rule's line: the rest of it when a share is split off."""
+        if category in self.split:
+            return self._read(portion_column(category, False))
+        return self.of(category)
+
     def line(self, categories: tuple[str, ...]) -> exp.Expression:
-        """Σ spend of `categories`: a column when the spend CTE computed it, else the sum."""
+        """Σ line spend of `categories`: a column when the spend CTE computed it, else the sum."""
         held = dict(self.lines).get(tuple(categories))
         if held is not None:
             return self._read(held)
-        return x.add(*(self.of(c) for c in categories))
+        return x.add(*(self.on_line(c) for c in categories))
 
     def total(self) -> exp.Expression:
         return x.col(TOTAL_SPEND)
@@ -60,6 +74,11 @@ class Spend:
         if not categories or set(categories) == set(CATEGORIES):
             return self.total()
         return x.add(*(self.of(c) for c in categories))
+
+
+def portion_column(category: str, kept: bool) -> str:
+    """The spend CTE's column for a split category: its partner share, or the rest."""
+    return category + ("_partner_share" if kept else "_rest")
 
 
 # Spend columns are DECIMAL(12,2): every amount is below 10^10.
@@ -80,9 +99,9 @@ class Earned:
 
 
 def emit_flat(part: EarnPart, spend: Spend) -> Earned:
-    """spend_c × rate; also `bonus`, whose cap is applied with the pools."""
+    """spend × rate; also `bonus`, whose cap is applied with the pools."""
     rate = part.rate.per_rupee
-    return Earned((x.mul(spend.of(part.category), x.number(rate)),), (rate,))
+    return Earned((x.mul(spend.part(part), x.number(rate)),), (rate,))
 
 
 def emit_tiered(part: EarnPart, spend: Spend) -> Earned:
@@ -168,53 +187,65 @@ def monthly_units(part: EarnPart, dialect: str, spend: Spend) -> exp.Expression:
 
 
 # --- benefit kinds: terms of total_extra_benefits ---------------------------
+#
+# Each emitter gives (term, unit) pairs: rupees, or points that the card's
+# redemption values (docs/rules.md, "Redemption").
 
 
-def points_value(amount: Decimal, unit: str, rc: ResolvedCard) -> Decimal:
-    return amount * rc.redemption.rupees_per_point if unit == "points" else amount
+Term = tuple[exp.Expression, str]
 
 
-def emit_welcome(rules: tuple[Rule, ...], rc: ResolvedCard, spend: Spend) -> list[exp.Expression]:
-    return [x.number(points_value(r.amount, r.unit, rc)) for r in rules]
+def _early(spend: Spend, rule: Rule) -> exp.Expression:
+    """T × within_days >= spend × 30: the early-spend offer is met (a month is 30 days)."""
+    return x.ge(x.mul(spend.total(), x.number(rule.within_days)), x.number(rule.spend * 30))
 
 
-def emit_milestones(rules: tuple[Rule, ...], rc: ResolvedCard, spend: Spend) -> list[exp.Expression]:
+def emit_welcome(rules: tuple[Rule, ...], rc: ResolvedCard, spend: Spend) -> list[Term]:
+    out = []
+    for r in rules:
+        value = x.number(r.amount)
+        if r.spend is not None:
+            value = x.case_when([(_early(spend, r), value)], x.number(0))
+        out.append((value, r.unit))
+    return out
+
+
+def emit_milestones(rules: tuple[Rule, ...], rc: ResolvedCard, spend: Spend) -> list[Term]:
     """Reached when (spend of its categories) × months in the period >= threshold."""
     out = []
     for r in rules:
         months = PERIOD_MONTHS[r.period]
         times = Decimal(12 // months) if r.repeat else Decimal(1)
-        value = x.number(points_value(r.amount, r.unit, rc) * times)
-        if r.spend <= 0:
-            out.append(value)
-            continue
-        reached = x.ge(x.mul(spend.sum_of(r.categories), x.number(months)), x.number(r.spend))
-        out.append(x.case_when([(reached, value)], x.number(0)))
+        value = x.number(r.amount * times)
+        if r.spend > 0:
+            reached = x.ge(x.mul(spend.sum_of(r.categories), x.number(months)), x.number(r.spend))
+            value = x.case_when([(reached, value)], x.number(0))
+        out.append((value, r.unit))
     return out
 
 
-def emit_fee_waivers(rules: tuple[Rule, ...], rc: ResolvedCard, spend: Spend) -> list[exp.Expression]:
+def emit_fee_waivers(rules: tuple[Rule, ...], rc: ResolvedCard, spend: Spend) -> list[Term]:
     """Of the waivers reached (12 × T >= annual_spend), the highest percent counts."""
-    fee = rc.card.annual_fee
+    fee = rc.annual_fee
     if not rules or fee == 0:
         return []
     # sorted() is stable: on equal percents the first listed is tried first.
     best_first = sorted(rules, key=lambda r: -r.percent)
     annual = x.mul(spend.total(), x.number(12))
     branches = [(x.ge(annual, x.number(r.annual_spend)), x.number(fee * r.percent / 100)) for r in best_first]
-    return [x.case_when(branches, x.number(0))]
+    return [(x.case_when(branches, x.number(0)), "rupees")]
 
 
-def emit_joining_fee_waivers(rules: tuple[Rule, ...], rc: ResolvedCard, spend: Spend) -> list[exp.Expression]:
+def emit_joining_fee_waivers(rules: tuple[Rule, ...], rc: ResolvedCard, spend: Spend) -> list[Term]:
     """The joining fee, once, when T × within_days >= spend × 30 for any offer."""
-    fee = rc.card.joining_fee
+    fee = rc.joining_fee
     if not rules or fee == 0:
         return []
-    met = [x.ge(x.mul(spend.total(), x.number(r.within_days)), x.number(r.spend * 30)) for r in rules]
-    return [x.case_when([(x.either(met), x.number(fee))], x.number(0))]
+    met = [_early(spend, r) for r in rules]
+    return [(x.case_when([(x.either(met), x.number(fee))], x.number(0)), "rupees")]
 
 
-BenefitEmitter = Callable[[tuple[Rule, ...], ResolvedCard, Spend], list[exp.Expression]]
+BenefitEmitter = Callable[[tuple[Rule, ...], ResolvedCard, Spend], list[Term]]
 
 BENEFIT_EMITTERS: dict[str, BenefitEmitter] = {
     "welcome": emit_welcome,
@@ -231,14 +262,43 @@ def check_kinds(rules: tuple[Rule, ...], card_file: str) -> None:
             raise CgError(f"{r.pos}: rules[{r.index}]: the SQL compiler has no emitter for kind '{r.kind}' ({card_file})")
 
 
-def benefit_terms(rc: ResolvedCard, spend: Spend) -> list[exp.Expression]:
+def benefit_terms(rc: ResolvedCard, spend: Spend) -> tuple[list[exp.Expression], list[exp.Expression]]:
+    """(rupee terms, points terms) of the card's extra benefits."""
     groups = {
         "welcome": rc.welcome,
         "milestone": rc.milestones,
         "fee_waiver": rc.fee_waivers,
         "joining_fee_waiver": rc.joining_fee_waivers,
     }
-    terms: list[exp.Expression] = []
+    rupees: list[exp.Expression] = []
+    points: list[exp.Expression] = []
     for kind, rules in groups.items():
-        terms += BENEFIT_EMITTERS[kind](rules, rc, spend)
-    return terms
+        for term, unit in BENEFIT_EMITTERS[kind](rules, rc, spend):
+            (points if unit == "points" else rupees).append(term)
+    return rupees, points
+
+
+# --- redemption: the value of a balance of points ---------------------------
+
+
+def redeemed(rc: ResolvedCard, balance: exp.Expression) -> list[exp.Expression]:
+    """Points each option of the ladder takes from `balance` (a column), in ladder order.
+
+    Each takes what is left, at most its share of the balance and its points a
+    year, nothing below its minimum (docs/rules.md, "Redemption")."""
+    taken: list[exp.Expression] = []
+    for option in rc.ladder:
+        left = x.sub(balance, x.add(*taken)) if taken else balance
+        room = left
+        if option.max_share is not None:
+            room = x.least(room, x.mul(balance, x.number(option.max_share / 100)))
+        if option.max_points is not None:
+            room = x.least(room, x.number(option.max_points))
+        if option.min_points is not None:
+            room = x.case_when([(x.ge(balance, x.number(option.min_points)), room)], x.number(0))
+        taken.append(room)
+    return taken
+
+
+def redeemed_value(rc: ResolvedCard, taken: list[exp.Expression]) -> exp.Expression:
+    return x.add(*(x.mul(t, x.number(o.rupees_per_point)) for o, t in zip(rc.ladder, taken)))

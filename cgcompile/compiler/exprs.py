@@ -198,6 +198,30 @@ def case_when(branches: list[tuple[exp.Expression, exp.Expression]], default: ex
     return case.else_(default)
 
 
+def every(conditions: list[exp.Expression]) -> exp.Expression:
+    out = conditions[0]
+    for c in conditions[1:]:
+        out = exp.And(this=out, expression=c)
+    return out
+
+
+def ratio_round(num: exp.Expression, num_scale: int, den: exp.Expression, den_scale: int, places: int, dialect: str) -> exp.Expression:
+    """round_half_up(num ÷ den, places) for num >= 0, den > 0, without dividing a DECIMAL.
+
+    num has at most num_scale places and den at most den_scale, so
+    n = num × 10^num_scale and d = den × 10^den_scale are integers and
+    num ÷ den × 10^places = n × 10^(den_scale + places) ÷ (d × 10^num_scale);
+    half-up is (2X + Y) DIV 2Y.  The integers are 128-bit on DuckDB, DECIMAL(65,0)
+    on MySQL (whose DIV of decimals is exact)."""
+    wide = exp.DataType.build("HUGEINT") if dialect == "duckdb" else decimal_type(65, 0)
+    n = exp.Cast(this=mul(num, number(10**num_scale)), to=wide)
+    d = exp.Cast(this=mul(den, number(10**den_scale)), to=wide)
+    big_x = mul(n, number(10 ** (den_scale + places)))
+    big_y = mul(d, number(10**num_scale))
+    scaled = exp.IntDiv(this=exp.Paren(this=add(mul(big_x, number(2)), big_y)), expression=exp.Paren(this=mul(big_y.copy(), number(2))))
+    return exp.Mul(this=cast_decimal(scaled, 18, 0), expression=number(Decimal(1).scaleb(-places)))
+
+
 def either(conditions: list[exp.Expression]) -> exp.Expression:
     out = conditions[0]
     for c in conditions[1:]:

@@ -4,11 +4,16 @@ arithmetic differs (see emit.monthly_units).
 Savings are one ephemeral model per card valid on the as-of date,
 card_savings__<id>, each reading the users model through these CTEs:
 
-  spend   the six categories, their total T and any tiered line positions
-  units   monthly units per earn part (rounded) and the extra benefits
-  yearly  yearly units per category after caps
-  figures the output figures
-  final   those plus net savings and the ranking key
+  spend     the six categories, their total T, partner shares split off a
+            category, and any tiered line positions
+  units     monthly units per earn part (rounded) and the extra benefits
+  capped_n  caps inside caps: each part's yearly units after the inner caps
+            (one CTE per inner level; none without nesting)
+  yearly    yearly units per category after caps
+  figures   the output figures
+  redeemed, valued   when points go to several redemption options: what each
+            option takes and what the points fetch
+  final     those plus net savings and the ranking key
 
 and int_card_savings is their UNION ALL.  One model per card rather than one
 big model because dbt inlines ephemeral refs by parsing the referencing SQL
@@ -17,7 +22,8 @@ SQL stays far below that, the union grows by a dozen tokens per card.
 
 Caps use the non-recursive form of "fill in order": a part's share of a pool
 is LEAST(cumulative units including it, ceiling) − LEAST(cumulative before it,
-ceiling).  int_card_params is one literal row per card.
+ceiling).  int_card_params is one literal row per card and redemption option
+points may go to.
 """
 from __future__ import annotations
 
@@ -56,6 +62,7 @@ FINAL_CTE = "final"
 # The ids are joined back on the ten rows kept per user.
 USER_KEY = "user_no"
 CARD_KEY = "card_no"
+REDEMPTION_KEY = "redemption_no"
 # rank_key = net savings in paise × CARD_SLOTS + (CARD_SLOTS − 1 − card_no): one
 # integer that orders by net savings descending, then card_id ascending, so the
 # top 10 is ROW_NUMBER over a single key (DuckDB turns that into a top-N
@@ -70,12 +77,15 @@ SAVINGS_COLUMNS = (
     *((f"{c}_points", f"monthly {c} units after caps (yearly ÷ 12, rounded half-up)") for c in CATEGORIES),
     ("total_savings_yearly", "the year's units × the redemption rate, rounded half-up"),
     ("total_extra_benefits", "welcome + milestones + fee waivers, rounded half-up once"),
-    ("net_savings", "total_savings_yearly − the joining fee + total_extra_benefits"),
+    ("redemption_no", "which of the card's redemption options takes the most points (int_card_params.redemption_no)"),
+    ("redemption_rate", "rupees per point: the option's rate, or the balance's value ÷ its points when points go to several options"),
+    ("net_savings", "total_savings_yearly − the fee charged + total_extra_benefits"),
     ("rank_key", f"net savings in paise × {CARD_SLOTS} + ({CARD_SLOTS - 1} − card_no): orders by net savings, then card_id"),
 )
 
 PARAM_COLUMNS = (
     (CARD_KEY, None),
+    (REDEMPTION_KEY, None),
     ("card_id", 100),
     ("card_name", 200),
     ("bank", 100),
@@ -119,7 +129,34 @@ def yearly_scale(rc: ResolvedCard) -> int:
 
 def _spend(rc: ResolvedCard) -> emit.Spend:
     sums = emit.line_sums(rc.earn)
-    return emit.Spend(lines=tuple((cats, "line_" + str(i + 1)) for i, cats in enumerate(sums)))
+    return emit.Spend(
+        lines=tuple((cats, "line_" + str(i + 1)) for i, cats in enumerate(sums)),
+        split=tuple(c for c, _ in rc.splits),
+    )
+
+
+def _benefit_columns(rc: ResolvedCard) -> list[exp.Expression]:
+    """total_extra_benefits; or, when points go to several options, the rupee benefits and the bonus points apart."""
+    rupees, points = emit.benefit_terms(rc, emit.Spend())
+    if rc.blended:
+        return [
+            x.alias(_exact(x.add(*rupees)), RUPEE_BENEFITS),
+            x.alias(_exact(x.add(*points)), BONUS_POINTS),
+        ]
+    rate = rc.redemption.rupees_per_point
+    extra = x.add(*rupees, *(x.mul(t, x.number(rate)) for t in points))
+    if x.value_scale(extra) > 2:
+        extra = x.round2(extra)
+    return [x.alias(x.cast_output(extra), "total_extra_benefits")]
+
+
+def _exact(e: exp.Expression) -> exp.Expression:
+    """A sum of benefit values, typed with the places its values have (at least 2)."""
+    return x.cast_decimal(e, x.UNITS_PRECISION, max(2, x.value_scale(e)))
+
+
+RUPEE_BENEFITS = "rupee_benefits"
+BONUS_POINTS = "bonus_points"
 
 
 def _units_select(rc: ResolvedCard, dialect: str) -> exp.Select:
@@ -128,10 +165,7 @@ def _units_select(rc: ResolvedCard, dialect: str) -> exp.Select:
     for i, part in enumerate(rc.earn):
         units = emit.monthly_units(part, dialect, spend)
         cols.append(x.alias(x.cast_decimal(units, x.UNITS_PRECISION, 2), units_column(i)))
-    extra = x.add(*emit.benefit_terms(rc, emit.Spend()))
-    if x.value_scale(extra) > 2:
-        extra = x.round2(extra)
-    cols.append(x.alias(x.cast_output(extra), "total_extra_benefits"))
+    cols += _benefit_columns(rc)
     query = exp.select(*cols).from_(SPEND_CTE)
     if dialect == "mysql" and _reuses_parts(rc):
         # MariaDB/MySQL merge a CTE into its reader by substituting expressions, so
@@ -149,23 +183,67 @@ def _reuses_parts(rc: ResolvedCard) -> bool:
     return any(len(p.members) > 1 for p in rc.pools) or any(p.rule.kind == "tiered" for p in rc.earn)
 
 
-def _capped_yearly(rc: ResolvedCard, i: int) -> exp.Expression:
-    """Part i's yearly units after its pool (12 × monthly when uncapped)."""
-    part = rc.earn[i]
-    if part.pool is None:
-        return x.mul(x.col(units_column(i)), x.number(12))
-    pool = next(p for p in rc.pools if p.key == part.pool)
+def _depth(rc: ResolvedCard) -> int:
+    return max((p.depth for p in rc.pools), default=0)
+
+
+def _capped(rc: ResolvedCard, i: int, depth: int, read) -> exp.Expression:
+    """Part i's yearly units after the pools of `depth`; read(j) gives part j's before them.
+
+    Fill in order, non-recursively: a part's share of a pool is LEAST(the
+    cumulative units including it, ceiling) − LEAST(the cumulative before it,
+    ceiling)."""
+    pool = next((p for p in rc.pools if p.depth == depth and i in p.members), None)
+    if pool is None:
+        return read(i)
     order = list(pool.members)
     upto = order.index(i)
     ceiling = x.number(pool.yearly_amount)
-
-    def cumulative(members: list[int]) -> exp.Expression:
-        return x.mul(x.add(*(x.col(units_column(m)) for m in members)), x.number(12))
-
-    including = x.least(cumulative(order[: upto + 1]), ceiling)
+    including = x.least(x.add(*(read(m) for m in order[: upto + 1])), ceiling)
     if upto == 0:
         return including
-    return x.sub(including, x.least(cumulative(order[:upto]), ceiling))
+    return x.sub(including, x.least(x.add(*(read(m) for m in order[:upto])), ceiling))
+
+
+def _reader(rc: ResolvedCard, capped_level: bool):
+    """Part j's yearly units in the CTE read: the units CTE holds monthly units; a
+    capped_<n> CTE holds yearly units for capped parts and passes the others on monthly."""
+
+    def read(j: int) -> exp.Expression:
+        if capped_level and rc.earn[j].pool is not None:
+            return x.col(units_column(j))
+        return x.mul(x.col(units_column(j)), x.number(12))
+
+    return read
+
+
+def _inner_levels(rc: ResolvedCard) -> list[tuple[str, exp.Select]]:
+    """Caps inside caps: one CTE per inner level, each capped part's yearly units after the pools of that depth.
+
+    The outermost level is applied in the yearly CTE itself; with no nesting there is none of these."""
+    levels = []
+    source, read = UNITS_CTE, _reader(rc, False)
+    scale = yearly_scale(rc)
+    for depth in range(1, _depth(rc)):
+        cols = [x.col(USER_KEY)]
+        for i, part in enumerate(rc.earn):
+            if part.pool is None:
+                cols.append(x.col(units_column(i)))  # uncapped: monthly, as the units CTE has it
+                continue
+            capped = x.cast_decimal(_capped(rc, i, depth, read), x.YEARLY_PRECISION, scale)
+            cols.append(x.alias(capped, units_column(i)))
+        cols += [x.col(c) for c in _benefit_names(rc)]
+        name = CAPPED_CTE + str(depth)
+        levels.append((name, exp.select(*cols).from_(source)))
+        source, read = name, _reader(rc, True)
+    return levels
+
+
+CAPPED_CTE = "capped_"
+
+
+def _benefit_names(rc: ResolvedCard) -> list[str]:
+    return [RUPEE_BENEFITS, BONUS_POINTS] if rc.blended else ["total_extra_benefits"]
 
 
 def earning_categories(rc: ResolvedCard) -> list[str]:
@@ -178,42 +256,127 @@ def uncapped_categories(rc: ResolvedCard) -> set[str]:
     return {p.category for p in rc.earn} - capped
 
 
-def _yearly_select(rc: ResolvedCard, units_cte: str) -> exp.Select:
+def _yearly_select(rc: ResolvedCard, source: str) -> exp.Select:
     scale = yearly_scale(rc)
+    depth = _depth(rc)
+    read = _reader(rc, depth > 1)
     cols = [x.col(USER_KEY)]
     for cat in earning_categories(rc):
-        parts = [_capped_yearly(rc, i) for i, p in enumerate(rc.earn) if p.category == cat]
+        parts = [_capped(rc, i, max(depth, 1), read) for i, p in enumerate(rc.earn) if p.category == cat]
         cols.append(x.alias(x.cast_decimal(x.add(*parts), x.YEARLY_PRECISION, scale), yearly_column(cat)))
         if cat in uncapped_categories(rc):
             # yearly = 12 × Σ monthly exactly, so yearly ÷ 12 needs no rounding
             monthly = x.add(*(x.col(units_column(i)) for i, p in enumerate(rc.earn) if p.category == cat))
             cols.append(x.alias(x.cast_output(monthly), cat + "_points"))
-    cols.append(x.col("total_extra_benefits"))
-    return exp.select(*cols).from_(units_cte)
+    cols += [x.col(c) for c in _benefit_names(rc)]
+    return exp.select(*cols).from_(source)
 
 
-def _figures_select(rc: ResolvedCard, card_no: int, yearly_cte: str) -> exp.Select:
+def _points_columns(rc: ResolvedCard) -> list[exp.Expression]:
     scale = yearly_scale(rc)
     earning = earning_categories(rc)
-    cols = [x.col(USER_KEY), x.alias(x.smallint(card_no), CARD_KEY)]
     uncapped = uncapped_categories(rc)
+    cols = []
     for cat in CATEGORIES:
         if cat in uncapped:
             cols.append(x.col(cat + "_points"))
             continue
         points = x.twelfth_round2(x.col(yearly_column(cat)), scale) if cat in earning else x.number(0)
         cols.append(x.alias(x.cast_output(points), cat + "_points"))
-    rate = rc.redemption.rupees_per_point
-    total_units = x.add(*(x.col(yearly_column(c)) for c in earning))
-    if len(earning) > 1 and rate != 1:
+    return cols
+
+
+def _total_units(rc: ResolvedCard) -> exp.Expression:
+    earning = earning_categories(rc)
+    total = x.add(*(x.col(yearly_column(c)) for c in earning))
+    if len(earning) > 1:
         # the sum is typed wider than its values need; narrow it to stay in 64 bits on DuckDB
-        total_units = x.cast_decimal(total_units, x.YEARLY_PRECISION, scale)
+        total = x.cast_decimal(total, x.YEARLY_PRECISION, yearly_scale(rc))
+    return total
+
+
+def _figures_select(rc: ResolvedCard, card_no: int, yearly_cte: str) -> exp.Select:
+    scale = yearly_scale(rc)
+    cols = [x.col(USER_KEY), x.alias(x.smallint(card_no), CARD_KEY), *_points_columns(rc)]
+    if rc.blended:
+        units = _total_units(rc)
+        cols.append(x.alias(units, EARNED_UNITS))
+        cols.append(x.alias(x.cast_decimal(x.add(units.copy(), x.col(BONUS_POINTS)), x.YEARLY_PRECISION, _balance_scale(rc)), BALANCE))
+        cols.append(x.col(RUPEE_BENEFITS))
+        return exp.select(*cols).from_(yearly_cte)
+    rate = rc.redemption.rupees_per_point
+    total_units = _total_units(rc) if rate != 1 else x.add(*(x.col(yearly_column(c)) for c in earning_categories(rc)))
     savings = x.mul(total_units, x.number(rate))
     if scale + x.scale_of(rate) > 2:
         savings = x.round2(savings)
     cols.append(x.alias(x.cast_output(savings), "total_savings_yearly"))
     cols.append(x.col("total_extra_benefits"))
+    cols.append(x.alias(x.smallint(0), REDEMPTION_KEY))
+    cols.append(x.alias(x.cast_decimal(x.number(rate), 5, 4), "redemption_rate"))
     return exp.select(*cols).from_(yearly_cte)
+
+
+EARNED_UNITS = "earned_units"
+BALANCE = "balance_points"
+REDEEMED_CTE = "redeemed"
+VALUED_CTE = "valued"
+
+
+def _balance_scale(rc: ResolvedCard) -> int:
+    amounts = [r.amount for r in (*rc.welcome, *rc.milestones) if r.unit == "points"]
+    return max([yearly_scale(rc)] + [x.scale_of(a) for a in amounts])
+
+
+def taken_column(k: int) -> str:
+    return "taken_" + str(k + 1)
+
+
+def _redeemed_select(rc: ResolvedCard, figures_cte: str) -> exp.Select:
+    """The points each option takes from the balance, and what the earned units alone fetch."""
+    earned = emit.redeemed_value(rc, emit.redeemed(rc, x.col(EARNED_UNITS)))
+    cols = [x.col(USER_KEY), x.col(CARD_KEY), *(x.col(c + "_points") for c in CATEGORIES)]
+    cols += [x.col(RUPEE_BENEFITS), x.col(BALANCE), x.alias(x.cast_decimal(earned, VALUE_PRECISION, _value_scale(rc)), "earned_value")]
+    for k, taken in enumerate(emit.redeemed(rc, x.col(BALANCE))):
+        cols.append(x.alias(x.cast_decimal(taken, x.YEARLY_PRECISION, _taken_scale(rc)), taken_column(k)))
+    return exp.select(*cols).from_(figures_cte)
+
+
+VALUE_PRECISION = 30
+
+
+def _taken_scale(rc: ResolvedCard) -> int:
+    limits = [x.scale_of(o.max_share / 100) for o in rc.ladder if o.max_share is not None]
+    limits += [x.scale_of(o.max_points) for o in rc.ladder if o.max_points is not None]
+    return _balance_scale(rc) + max(limits, default=0)
+
+
+def _value_scale(rc: ResolvedCard) -> int:
+    return _taken_scale(rc) + max(x.scale_of(o.rupees_per_point) for o in rc.ladder)
+
+
+def _valued_select(rc: ResolvedCard, redeemed_cte: str, dialect: str) -> exp.Select:
+    """Savings, extra benefits and the redemption columns from the points redeemed."""
+    taken = [x.col(taken_column(k)) for k in range(len(rc.ladder))]
+    value = x.cast_decimal(emit.redeemed_value(rc, taken), VALUE_PRECISION, _value_scale(rc))
+    savings = x.cast_output(x.round2(x.col("earned_value")))
+    extra = x.cast_output(x.round2(x.sub(x.add(x.col(RUPEE_BENEFITS), value), x.col("earned_value"))))
+    # The option taking the most points; the earlier one on a tie.
+    branches = []
+    for k in range(len(rc.ladder) - 1):
+        wins = [x.ge(taken[k], taken[j]) for j in range(k + 1, len(rc.ladder))]
+        branches.append((x.every(wins), x.smallint(k)))
+    option = x.case_when(branches, x.smallint(len(rc.ladder) - 1)) if branches else x.smallint(0)
+    best = x.cast_decimal(x.number(rc.redemption.rupees_per_point), 5, 4)
+    average = x.ratio_round(value.copy(), _value_scale(rc), x.col(BALANCE), _balance_scale(rc), 4, dialect)
+    rate = x.case_when([(exp.EQ(this=x.col(BALANCE), expression=x.number(0)), best)], x.cast_decimal(average, 5, 4))
+    cols = [x.col(USER_KEY), x.col(CARD_KEY), *(x.col(c + "_points") for c in CATEGORIES)]
+    cols += [
+        x.alias(savings, "total_savings_yearly"),
+        x.alias(extra, "total_extra_benefits"),
+        x.alias(x.case_when([(exp.EQ(this=x.col(BALANCE), expression=x.number(0)), x.smallint(0))], option), REDEMPTION_KEY),
+        x.alias(rate, "redemption_rate"),
+    ]
+    return exp.select(*cols).from_(redeemed_cte)
 
 
 def _materialized(query: exp.Select, dialect: str) -> exp.Select:
@@ -229,7 +392,7 @@ def _materialized(query: exp.Select, dialect: str) -> exp.Select:
 
 
 def _final_select(rc: ResolvedCard, card_no: int, figures_cte: str) -> exp.Select:
-    net = x.cast_output(x.add(x.sub(x.col("total_savings_yearly"), x.number(rc.card.joining_fee)), x.col("total_extra_benefits")))
+    net = x.cast_output(x.add(x.sub(x.col("total_savings_yearly"), x.number(rc.fee)), x.col("total_extra_benefits")))
     return exp.select("*", x.alias(net, "net_savings"), x.alias(rank_key(net.copy(), card_no), "rank_key")).from_(figures_cte)
 
 
@@ -249,8 +412,19 @@ def _union(selects: list[exp.Select]) -> exp.Expression:
 def _spend_select(rc: ResolvedCard) -> exp.Select:
     cols = [x.col(USER_KEY), *(x.col(c) for c in CATEGORIES)]
     cols.append(x.alias(x.add(*(x.col(c) for c in CATEGORIES)), emit.TOTAL_SPEND))
+    for cat, portion in rc.splits:
+        share = x.cast_decimal(x.round2(x.mul(x.col(cat), x.number(portion.fraction))), 12, 2)
+        cols.append(x.alias(share, emit.portion_column(cat, True)))
+        cols.append(x.alias(x.sub(x.col(cat), share.copy()), emit.portion_column(cat, False)))
+    split = dict(rc.splits)
+
+    def on_line(cat: str) -> exp.Expression:
+        if cat not in split:
+            return x.col(cat)
+        return x.sub(x.col(cat), x.cast_decimal(x.round2(x.mul(x.col(cat), x.number(split[cat].fraction))), 12, 2))
+
     for cats, name in _spend(rc).lines:
-        cols.append(x.alias(x.add(*(x.col(c) for c in cats)), name))
+        cols.append(x.alias(x.add(*(on_line(c) for c in cats)), name))
     return exp.select(*cols).from_(USERS_CTE)
 
 
@@ -258,17 +432,24 @@ def _users() -> exp.Select:
     return exp.select("*").from_(macro_table(USERS_MACRO, USERS_ALIAS))
 
 
-def card_savings_model(rc: ResolvedCard, card_no: int, as_of, assumptions: dict[str, bool], dialect: str) -> exp.Select:
+def card_savings_model(rc: ResolvedCard, card_no: int, as_of, assumptions: dict, dialect: str) -> exp.Select:
     """card_savings__<id>: this card's figures for every user, for one SQL dialect."""
     emit.check_kinds(active_rules(rc.card, as_of, assumptions), rc.card.file)
-    ctes = (
+    levels = _inner_levels(rc)
+    ctes = [
         (USERS_CTE, _users()),
         (SPEND_CTE, _materialized(_spend_select(rc), dialect)),
         (UNITS_CTE, _units_select(rc, dialect)),
-        (YEARLY_CTE, _yearly_select(rc, UNITS_CTE)),
+        *((name, _materialized(q, dialect)) for name, q in levels),
+        (YEARLY_CTE, _yearly_select(rc, levels[-1][0] if levels else UNITS_CTE)),
         (FIGURES_CTE, _materialized(_figures_select(rc, card_no, YEARLY_CTE), dialect)),
-        (FINAL_CTE, _final_select(rc, card_no, FIGURES_CTE)),
-    )
+    ]
+    last = FIGURES_CTE
+    if rc.blended:
+        ctes.append((REDEEMED_CTE, _materialized(_redeemed_select(rc, FIGURES_CTE), dialect)))
+        ctes.append((VALUED_CTE, _valued_select(rc, REDEEMED_CTE, dialect)))
+        last = VALUED_CTE
+    ctes.append((FINAL_CTE, _final_select(rc, card_no, last)))
     query = exp.select("*").from_(FINAL_CTE)
     for name, body in ctes:
         query = query.with_(name, as_=body, copy=False)
@@ -278,7 +459,13 @@ def card_savings_model(rc: ResolvedCard, card_no: int, as_of, assumptions: dict[
 def _empty_savings() -> exp.Select:
     """No card is valid on the date: the right columns, no rows."""
     cols = [x.col(USER_KEY), x.alias(x.smallint(0), CARD_KEY)]
-    cols += [x.alias(x.cast_output(x.number(0)), name) for name, _ in SAVINGS_COLUMNS[2:-1]]
+    for name, _ in SAVINGS_COLUMNS[2:-1]:
+        if name == REDEMPTION_KEY:
+            cols.append(x.alias(x.smallint(0), name))
+        elif name == "redemption_rate":
+            cols.append(x.alias(x.cast_decimal(x.number(0), 5, 4), name))
+        else:
+            cols.append(x.alias(x.cast_output(x.number(0)), name))
     cols.append(x.alias(x.bigint(x.number(0)), "rank_key"))
     return exp.select(*cols).from_(USERS_CTE).where(exp.false())
 
@@ -301,7 +488,7 @@ def card_numbers(cards: tuple[ResolvedCard, ...]) -> dict[str, int]:
 
 def _param_column(name: str, length: int | None, value) -> exp.Expression:
     """One int_card_params column, typed the same in every row and in the empty catalog's."""
-    if name == CARD_KEY:
+    if name in (CARD_KEY, REDEMPTION_KEY):
         typed = x.smallint(value)
     elif length is not None:
         typed = x.varchar(value, length)
@@ -312,26 +499,28 @@ def _param_column(name: str, length: int | None, value) -> exp.Expression:
     return x.alias(typed, name)
 
 
-def _param_row(rc: ResolvedCard, card_no: int) -> exp.Select:
+def _param_row(rc: ResolvedCard, card_no: int, option_no: int) -> exp.Select:
     card = rc.card
+    option = rc.ladder[option_no]
     values = {
         CARD_KEY: card_no,
+        REDEMPTION_KEY: option_no,
         "card_id": card.id,
         "card_name": card.name,
         "bank": card.bank,
-        "joining_fees": card.joining_fee,
-        "annual_fee": card.annual_fee,
-        "redemption_method": rc.redemption.method,
-        "redemption_rate": rc.redemption.rupees_per_point,
+        "joining_fees": rc.fee,
+        "annual_fee": rc.annual_fee,
+        "redemption_method": option.method,
+        "redemption_rate": option.rupees_per_point,
         "reward": card.reward,
     }
     return exp.select(*(_param_column(name, length, values[name]) for name, length in PARAM_COLUMNS))
 
 
 def params_model(cards: tuple[ResolvedCard, ...], numbers: dict[str, int]) -> exp.Select:
-    """int_card_params: the cards valid on the as-of date, one literal row each (numbers: card_numbers)."""
+    """int_card_params: the cards valid on the as-of date, one literal row per redemption option each (numbers: card_numbers)."""
     if cards:
-        rows = _union([_param_row(rc, numbers[rc.id]) for rc in cards])
+        rows = _union([_param_row(rc, numbers[rc.id], k) for rc in cards for k in range(len(rc.ladder))])
     else:
         empty = [_param_column(name, length, "" if length else 0) for name, length in PARAM_COLUMNS]
         nothing = exp.select(x.alias(x.number(1), "one")).subquery("nothing")

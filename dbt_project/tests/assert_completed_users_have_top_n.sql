@@ -4,7 +4,7 @@
 
 with cards as (
 
-    select count(*) as card_count from {{ ref('int_card_params') }}
+    select count(distinct card_no) as card_count from {{ ref('int_card_params') }}
 
 ),
 

@@ -49,7 +49,9 @@ final as (
         myntra_points,
         ajio_points,
         grocery_points,
-        other_online_points
+        other_online_points,
+        redemption_no,
+        redemption_rate
     from top_ranked
 
 )

@@ -98,13 +98,15 @@ final as (
         top_cards.grocery_points,
         top_cards.other_online_points,
         cards.redemption_method,
-        cards.redemption_rate,
+        top_cards.redemption_rate,
         {{ cg_now() }} as processed_at,
         '{{ cg_batch_id() }}' as batch_id,
         '{{ rules_version() }}' as rules_version
     from top_cards
     inner join batch on batch.user_no = top_cards.user_no
-    inner join cards on cards.card_no = top_cards.card_no
+    inner join cards
+        on cards.card_no = top_cards.card_no
+        and cards.redemption_no = top_cards.redemption_no
 
 )
 

@@ -34,3 +34,11 @@ final as (
 select * from final
 where failed_checks <> ''
 {% endtest %}
+
+{#- No two rows share the values of `columns` (a key of several columns). -#}
+{% test cg_unique_key(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as rows_with_this_key
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
