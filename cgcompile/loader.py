@@ -28,12 +28,15 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from . import limits
 from .errors import CgError, Problem, RulesInvalid, did_you_mean
+from .money import inr
 from .model import (
     CAP_SCOPES,
     CATEGORIES,
     DEFAULT_GST_PERCENT,
     HORIZONS,
+    MAX_MONTHLY_SPEND,
     ORDER_VALUE,
     REDEMPTION_TYPES,
     TRAVEL_ASSUMPTION,
@@ -59,6 +62,7 @@ from .resolve import PRIMARY_KINDS, applies
 from .yamlpos import Doc, Field, join, shown
 
 CATALOG_FILE = "_catalog.yaml"
+LIMIT_TEXT = "DECIMAL(12,2): below " + inr(limits.DECIMAL_12_2)
 NAME_TEXT = re.compile(r"[a-z0-9_]+")
 
 CATALOG_KEYS = ("as_of", "horizon", "gst_percent", "categories", "assumptions")
@@ -312,8 +316,8 @@ class CardReader:
             return None
         if "id" in f:
             self.read_id(f["id"].value)
-        name = self.get(f, "", "name", doc.text)
-        bank = self.get(f, "", "bank", doc.text)
+        name = self.get(f, "", "name", lambda n, p: self.column_text(n, p, "name"))
+        bank = self.get(f, "", "bank", lambda n, p: self.column_text(n, p, "bank"))
         self.reward = self.get(f, "", "reward", lambda n, p: doc.choice(n, p, REWARD_KINDS, "reward"))
         points_name = self.get(f, "", "points_name", doc.text) or self.reward or ""
         source = self.get(f, "", "source", self.read_source)
@@ -329,7 +333,7 @@ class CardReader:
         self.check_overlaps(rules)
         if doc.count() != start:
             return None
-        return Card(
+        card = Card(
             id=self.id,
             name=name,
             bank=bank,
@@ -346,6 +350,8 @@ class CardReader:
             valid_until=valid_until,
             caps=caps,
         )
+        self.check_bounds(card, root)
+        return None if doc.count() != start else card
 
     def get(self, f: dict[str, Field], path: str, key: str, read, default=None):
         """read(value node, path) when the key is present, else `default`."""
@@ -360,6 +366,8 @@ class CardReader:
         self.id, self.id_node = ident, node
         if not NAME_TEXT.fullmatch(ident):
             self.doc.error(node, "id", f"card ids use lowercase letters, digits and _, got '{ident}'")
+        elif limits.text_problem("id", ident):
+            self.doc.error(node, "id", limits.text_problem("id", ident))
         elif ident != self.path.stem:
             self.doc.error(node, "id", f"'{ident}' must equal the file name '{self.path.stem}'")
 
@@ -398,7 +406,47 @@ class CardReader:
         f = self.doc.fields(node, path, FEE_KEYS, FEE_KEYS)
         if f is None:
             return None
-        return self.get(f, path, "joining", self.doc.amount), self.get(f, path, "annual", self.doc.amount)
+        return self.get(f, path, "joining", self.read_fee), self.get(f, path, "annual", self.read_fee)
+
+    def read_fee(self, node: Node, path: str) -> Decimal | None:
+        fee = self.doc.amount(node, path)
+        gst = self.settings.gst_percent
+        if fee is not None and limits.with_gst(fee, gst) >= limits.DECIMAL_12_2:
+            charged = inr(limits.with_gst(fee, gst), cents=True)
+            self.doc.error(node, path, f"with {plain(gst)}% GST the fee is {charged}, more than "
+                           f"card_recommendations.joining_fees holds ({LIMIT_TEXT})")
+            return None
+        return fee
+
+    def column_text(self, node: Node, path: str, field: str) -> str | None:
+        """Text that goes into an output column: it must fit, and not be Jinja."""
+        text = self.doc.text(node, path)
+        problem = limits.text_problem(field, text) if text is not None else None
+        if problem:
+            self.doc.error(node, path, problem)
+            return None
+        return text
+
+    def check_bounds(self, card: Card, root: Node) -> None:
+        """The card's figures fit card_recommendations for every user the job ranks (limits.py)."""
+        savings = limits.savings_bound(card)
+        extra = limits.extra_bound(card, self.settings.gst_percent)
+        spend = inr(MAX_MONTHLY_SPEND)
+        if savings.value >= limits.DECIMAL_12_2:
+            node, path = self.rule_node(savings.rule, ("rate", "tiers"), root)
+            self.doc.error(node, path, f"at the most a user may spend ({spend} a month) this card's yearly savings "
+                           f"could reach {inr(savings.value, cents=True)}, more than card_recommendations holds ({LIMIT_TEXT})")
+        elif savings.value + extra.value >= limits.DECIMAL_12_2:
+            node, path = self.rule_node(extra.rule, ("amount",), root)
+            self.doc.error(node, path, f"this card's extra benefits could reach {inr(extra.value, cents=True)}, more than "
+                           f"card_recommendations holds with its savings ({LIMIT_TEXT})")
+
+    def rule_node(self, rule: Rule | None, keys: tuple[str, ...], root: Node) -> tuple[Node, str]:
+        if rule is None:
+            return root, ""
+        nodes = self.rule_nodes[rule.index]
+        key = next(k for k in keys if k in nodes)
+        return nodes[key], f"rules[{rule.index}].{key}"
 
     def read_when(self, node: Node, path: str) -> tuple[Condition, ...] | None:
         doc = self.doc
@@ -435,7 +483,7 @@ class CardReader:
             if f is None:
                 continue
             get = lambda key, read, default=None: self.get(f, where, key, read, default)  # noqa: E731
-            method = get("method", doc.text)
+            method = get("method", lambda n, p: self.column_text(n, p, "method"))
             value = get("rupees_per_point", self.read_point_value)
             note = get("note", doc.text, "")
             when = get("when", self.read_when, ())

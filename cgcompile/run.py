@@ -88,7 +88,9 @@ def build(
         if status in ("pass", "success"):
             passed += 1
         elif status != "skipped":
-            failures.append(f"{r.node.name}: {r.status}: {r.message}")
+            # A failed on-run-start hook comes back as a result without a node.
+            name = r.node.name if getattr(r, "node", None) is not None else "on-run-start"
+            failures.append(f"{name}: {r.status}: {r.message}")
     if not result.success and not failures:
         failures.append(f"dbt build: {result.exception or 'failed'}")
     return BuildOutcome(bool(result.success), seconds, passed, tuple(failures))

@@ -281,8 +281,9 @@ class MariaDBServer:
             cur.execute("CREATE DATABASE cashkaro CHARACTER SET utf8mb4")
             # Client-side parameter quoting; the password never gets pasted into SQL text.
             cur.execute("CREATE USER %s@%s IDENTIFIED BY %s", (USER, "%", PASSWORD))
-            # All schemas, not just cashkaro: tests may give each dbt run its own schema.
-            cur.execute("GRANT ALL PRIVILEGES ON *.* TO %s@%s", (USER, "%"))
+            # All schemas, not just cashkaro: tests may give each dbt run its own schema;
+            # GRANT OPTION so that a test can make a least-privilege job user.
+            cur.execute("GRANT ALL PRIVILEGES ON *.* TO %s@%s WITH GRANT OPTION", (USER, "%"))
             conn.commit()
         finally:
             conn.close()

@@ -17,6 +17,7 @@ import yaml
 from sqlglot import exp
 
 from ..errors import CgError
+from ..limits import JINJA_OPENERS
 from ..model import plain
 from ..resolve import ResolvedCard
 from . import models
@@ -27,7 +28,6 @@ MACROS_DIR = "macros/generated"
 GENERATED_DIRS = (MODELS_DIR, MACROS_DIR)
 
 DIALECTS = ("duckdb", "mysql")  # mysql also serves the mariadb adapter
-JINJA_OPENERS = ("{{", "{%", "{#")
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,10 @@ def version_file(settings: Settings, others: dict[str, str]) -> str:
 
 
 def _refuse_jinja(cards: tuple[ResolvedCard, ...]) -> None:
-    """Card text ends up inside Jinja templates; a delimiter in it would be executed."""
+    """Card text ends up inside Jinja templates; a delimiter in it would be executed.
+
+    The loader refuses such text with its file:line:col (limits.py); this keeps
+    cards built another way (the Python API, the tests) from reaching dbt."""
     for rc in cards:
         for field, value in (("name", rc.card.name), ("bank", rc.card.bank), ("redemption.method", rc.redemption.method)):
             if any(o in value for o in JINJA_OPENERS):

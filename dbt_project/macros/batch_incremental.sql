@@ -69,7 +69,15 @@
     {%- endcall %}
   {%- endif %}
   {%- set written = [] -%}
+  {%- if not mysql or not cg_has_foreign_key(target_relation) %}
+    {#- Users gone from the input lose their rows (MySQL/MariaDB: the PRD's
+        foreign key cascades the delete, when the table has it). #}
+    {% call statement('delete_orphans') -%}
+      {{ cg_delete_orphans_sql(target_relation) }}
+    {%- endcall %}
+  {%- endif %}
   {%- for chunk in range(chunks) %}
+    {% do cg_heartbeat() %}
     {% do run_query(cg_set_chunk_sql(chunk)) %}
     {%- if update_first %}
       {% call statement('update_chunk') -%}
@@ -101,6 +109,7 @@
   {%- endif -%}
 
   {{ run_hooks(post_hooks, inside_transaction=True) }}
+  {% do run_query(cg_log_committed_batch_sql()) %}
   {% do adapter.commit() %}
   {{ run_hooks(post_hooks, inside_transaction=False) }}
   {{ return({'relations': [target_relation]}) }}
@@ -222,4 +231,41 @@ getvariable('cg_id_base')
 {% macro cg_delete_replaced_sql(target_relation) -%}
 delete from {{ target_relation }}
 where user_id in ({{ cg_batch_keys_sql() }})
+{%- endmacro %}
+
+
+{#- Rows of users no longer in the input. -#}
+{% macro cg_delete_orphans_sql(relation) -%}
+{%- if target.type in ('mysql', 'mariadb') -%}
+delete {{ relation }}
+from {{ relation }}
+left join {{ cg_source_relation() }} as cg_users on cg_users.user_id = {{ relation }}.user_id
+where cg_users.user_id is null
+{%- else -%}
+delete from {{ relation }}
+where not exists (select 1 from {{ cg_source_relation() }} as cg_users where cg_users.user_id = {{ relation }}.user_id)
+{%- endif -%}
+{%- endmacro %}
+
+{% macro cg_has_foreign_key(relation) -%}
+    {%- if not execute or target.type not in ('mysql', 'mariadb') -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set rows = run_query(
+        "select 1 from information_schema.referential_constraints where constraint_schema = '"
+        ~ relation.schema ~ "' and table_name = '" ~ relation.identifier ~ "'").rows -%}
+    {{ return(rows | length > 0) }}
+{%- endmacro %}
+
+{#- The batch, logged in the transaction that writes its rows (output_tables.sql). -#}
+{% macro cg_log_committed_batch_sql() -%}
+insert into {{ cg_relation('cg_batch_log') }}
+    (batch_id, rules_version, started_at, committed_at, users_selected, users_completed, users_failed, run_status)
+select
+    '{{ cg_batch_id() }}', '{{ rules_version() }}', coalesce(min(batch_started_at), {{ cg_now() }}), {{ cg_now() }},
+    count(*),
+    coalesce(sum(case when processing_error is null then 1 else 0 end), 0),
+    coalesce(sum(case when processing_error is null then 0 else 1 end), 0),
+    'committed'
+from {{ ref('int_batch') }}
 {%- endmacro %}

@@ -74,6 +74,7 @@ from (
     start transaction
   {%- endcall %}
   {%- for chunk in range(lane - 1, cg_batch_chunks(), lanes) %}
+    {% do cg_heartbeat() %}
     {% do run_query(cg_set_chunk_sql(chunk)) %}
     {% call statement('main' if loop.last else 'insert_chunk') -%}
       insert into {{ staged }}

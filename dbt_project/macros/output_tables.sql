@@ -93,9 +93,13 @@
         index idx_batch_id (batch_id),
         index idx_processed_at (processed_at),
         index idx_net_savings (net_savings desc),
-        index idx_rules_version (rules_version),
+        index idx_rules_version (rules_version)
+        {%- if cg_enforces_unique(cg_source_relation(), ['user_id']) %},
+        {#- The PRD's foreign key needs the input's key on user_id; without
+            it, runs delete the rows of users gone from the input themselves. #}
         foreign key (user_id) references {{ cg_source_relation() }} (user_id)
             on delete cascade on update cascade
+        {%- endif %}
     ) engine = InnoDB
     {%- endset -%}
     {{ return([table_ddl, cg_batch_log_ddl(log)]) }}
@@ -105,12 +109,19 @@
     {{ return(mysql__cg_output_tables_ddl()) }}
 {%- endmacro %}
 
+{#- One row per run.  A run that writes rows logs its batch in the same
+    transaction (committed_at); on-run-end adds the outcome and, when every
+    test passed, validated_at for every batch its tests covered.  A batch
+    committed by a run killed before its tests keeps validated_at NULL, and
+    the next run's tests cover it (test_scope.sql). -#}
 {% macro cg_batch_log_ddl(log) -%}
     create table if not exists {{ log }} (
         batch_id varchar(50) not null,
         rules_version varchar(16) not null,
         started_at timestamp null,
+        committed_at timestamp null,
         finished_at timestamp null,
+        validated_at timestamp null,
         users_selected integer not null,
         users_completed integer not null,
         users_failed integer not null,

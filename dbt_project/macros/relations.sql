@@ -19,8 +19,9 @@
 {%- endmacro %}
 
 {% macro cg_batch_id() -%}
-    {#- One id per dbt invocation, in the PRD's style: BATCH_20261123_020000. -#}
-    {{ return('BATCH_' ~ run_started_at.strftime('%Y%m%d_%H%M%S')) }}
+    {#- One id per dbt invocation, in the PRD's style, BATCH_20261123_020000,
+        with the invocation's first 8 hex digits: two runs in one second differ. -#}
+    {{ return('BATCH_' ~ run_started_at.strftime('%Y%m%d_%H%M%S') ~ '_' ~ invocation_id[:8]) }}
 {%- endmacro %}
 
 {#- A model's post-hook: on MySQL/MariaDB, keys for the table just built
@@ -58,4 +59,16 @@
 
 {% macro mariadb__cg_bytes(expression) -%}
     {{ return(mysql__cg_bytes(expression)) }}
+{%- endmacro %}
+
+{#- How user ids compare, the same on every engine: as MariaDB's
+    utf8mb4_general_ci compares them (case, accents and trailing spaces
+    ignored).  MySQL/MariaDB do it by collation; DuckDB compares bytes, so
+    the id is folded first. -#}
+{% macro cg_user_key(expression) -%}
+    {%- if target.type == 'duckdb' -%}
+        strip_accents(lower(rtrim({{ expression }})))
+    {%- else -%}
+        {{ expression }}
+    {%- endif -%}
 {%- endmacro %}

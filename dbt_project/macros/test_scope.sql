@@ -1,49 +1,54 @@
 {#- What the post-run tests on card_recommendations look at.  The scope is a
-    literal batch id, worked out once per dbt invocation: a subquery such as
-    batch_id = (select max(batch_id) ...) in every test scanned the whole
-    table (20M rows at 2M users) once per test. -#}
+    list of literal batch ids, worked out once per dbt invocation: a subquery
+    such as batch_id = (select max(batch_id) ...) in every test scanned the
+    whole table (20M rows at 2M users) once per test. -#}
 
 {% macro cg_validation_scope(column='batch_id') -%}
-    {#- - `dbt build` that runs card_recommendations: this invocation's batch,
-          the rows it wrote; when it processed nobody there are none, and
-          nothing it wrote can be wrong;
-        - otherwise (a separate `dbt test`): the latest batch in the table;
+    {#- - every batch committed and not yet validated (cg_batch_log), which
+          includes, in a `dbt build`, the batch this run wrote, and a batch
+          whose run was killed after its commit, before its tests;
+        - in a separate `dbt test`, also the latest batch in the table;
         - `--vars '{validate_all: true}'`: the whole table. -#}
     {%- if var('validate_all', false) -%}
         1 = 1
     {%- else -%}
-        {%- set recs = 'model.' ~ project_name ~ '.card_recommendations' -%}
-        {%- if flags.WHICH == 'build' and recs in selected_resources -%}
-            {%- set batch = cg_batch_id() -%}
-        {%- else -%}
-            {%- set batch = cg_latest_batch_id() -%}
-        {%- endif -%}
-        {%- if batch is none -%}
+        {%- set batches = cg_batches_to_validate() -%}
+        {%- if not batches -%}
             1 = 0
         {%- else -%}
-            {{ column }} = '{{ batch | replace("'", "''") }}'
+            {{ column }} in ({% for b in batches %}'{{ b | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor %})
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro cg_latest_batch_id() -%}
-    {#- The newest batch_id among the rows, not the last one in cg_batch_log:
-        a run stopped after committing its rows but before on-run-end logs
-        nothing, and a run that processed nobody logs a batch without rows, so
-        the log can point past the rows that need checking.  On MariaDB
-        idx_batch_id makes max() a lookup; on DuckDB it is a scan, done once
-        per invocation (or once per thread that asks first): the value is kept
-        in `graph`, the one dict dbt shares between the nodes of an
-        invocation and rebuilds for the next. -#}
+{% macro cg_batches_to_validate() -%}
+    {#- Worked out once per invocation (by the first test that asks, after the
+        models committed): kept in `graph`, the one dict dbt shares between the
+        nodes of an invocation and rebuilds for the next.  On MariaDB
+        idx_batch_id makes max(batch_id) a lookup; on DuckDB it is one scan. -#}
     {%- if not execute -%}
-        {{ return(none) }}
+        {{ return([]) }}
     {%- endif -%}
-    {%- if 'cg_latest_batch_id' not in graph -%}
-        {%- set recs = cg_relation('card_recommendations') -%}
-        {%- set latest = run_query('select max(batch_id) from ' ~ recs).columns[0].values()[0] -%}
-        {%- do graph.update({'cg_latest_batch_id': latest}) -%}
+    {%- if 'cg_batches_to_validate' not in graph -%}
+        {%- set batches = [] -%}
+        {%- set log = cg_relation('cg_batch_log') -%}
+        {%- if adapter.get_relation(log.database, log.schema, log.identifier) is not none -%}
+            {%- for row in run_query('select batch_id from ' ~ log ~ ' where validated_at is null and committed_at is not null').rows -%}
+                {%- do batches.append(row[0]) -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- set recs = 'model.' ~ project_name ~ '.card_recommendations' -%}
+        {%- if flags.WHICH == 'build' and recs in selected_resources -%}
+            {%- do batches.append(cg_batch_id()) -%}
+        {%- else -%}
+            {%- set latest = run_query('select max(batch_id) from ' ~ cg_relation('card_recommendations')).columns[0].values()[0] -%}
+            {%- if latest is not none -%}
+                {%- do batches.append(latest) -%}
+            {%- endif -%}
+        {%- endif -%}
+        {%- do graph.update({'cg_batches_to_validate': batches | unique | list}) -%}
     {%- endif -%}
-    {{ return(graph['cg_latest_batch_id']) }}
+    {{ return(graph['cg_batches_to_validate']) }}
 {%- endmacro %}
 
 {#- Generic tests get the scope here, where dbt builds each test's relation

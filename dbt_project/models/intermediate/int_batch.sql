@@ -10,17 +10,37 @@ with users as (
 
 ),
 
+pending as (
+
+    -- A user_id shared by two rows of the input (no primary key, or ids equal
+    -- under the comparison rule of cg_user_key) fails those rows, not the run:
+    -- nobody can tell which spend is right.
+    select
+        users.*,
+        {%- if cg_enforces_unique(cg_source_relation(), ['user_id']) %}
+        {#- MySQL/MariaDB with the PRD's primary key: ids are unique by the collation. #}
+        1 as rows_with_this_id
+        {%- else %}
+        (
+            select count(*) from {{ source('cashkaro', 'user_spending_data') }} as same
+            where {{ cg_user_key('same.user_id') }} = {{ cg_user_key('users.user_id') }}
+        ) as rows_with_this_id
+        {%- endif %}
+    from users
+    where processing_status = 'pending'
+
+),
+
 numbered as (
 
     -- user_no numbers the batch in user_id order: the per-card rows carry it
     -- instead of the VARCHAR id (compiler/models.py, USER_KEY), and consecutive
     -- numbers make the chunks.
     select
-        users.*,
+        pending.*,
         row_number() over (order by user_id) as user_no,
         count(*) over () as batch_users
-    from users
-    where processing_status = 'pending'
+    from pending
 
 ),
 
@@ -35,7 +55,12 @@ final as (
         ajio,
         grocery,
         other_online,
-        processing_error,
+        case
+            when rows_with_this_id > 1
+            then concat('user_id is not unique: ', {{ cg_text('rows_with_this_id') }},
+                ' rows of user_spending_data have it (ids compare ignoring case, accents and trailing spaces)')
+            else processing_error
+        end as processing_error,
         {{ cg_now() }} as batch_started_at,
         {{ cg_chunk_number('user_no', 'batch_users') }} as chunk_no
     from numbered
