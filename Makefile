@@ -2,18 +2,29 @@
 
 VENV   := .venv
 PYTHON := python3
-# Touched after a successful install; pyproject.toml changing makes it stale.
+# Touched after a successful install; pyproject.toml or the lock changing makes it stale.
 STAMP  := $(VENV)/.cgcompile-installed
 MARIADBD := /usr/sbin/mariadbd
 
-.PHONY: setup mariadb demo test
+.PHONY: setup mariadb demo test lock
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The locked versions first, then the project alone: pip resolves nothing itself.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q -e '.[test]'
+	$(VENV)/bin/python -m pip install -q -r requirements.lock
+	$(VENV)/bin/python -m pip install -q --no-deps -e .
 	touch $@
+
+# Re-resolve pyproject.toml's dependencies in a throwaway venv and write the lock.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install -q '.[test]'
+	{ echo "# The exact versions make setup installs (pip install -r requirements.lock, then the"; \
+	  echo "# project itself with --no-deps). Regenerate with: make lock"; \
+	  .lock-venv/bin/python -m pip freeze --exclude cgcompile; } > requirements.lock
+	rm -rf .lock-venv
 
 # Debian's mariadb-server for the tests; they start their own server, so the system
 # service is not started (scripts/apt_install.sh). Needs root or sudo.

@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from cgcompile import db  # noqa: E402
+from cgcompile import db
 
 CHUNK = 2_000  # users fetched and marked per round (the PRD uses 10,000 with 100 workers)
 ROWS_PER_INSERT = 500

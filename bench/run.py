@@ -15,7 +15,7 @@ Every figure printed or written is measured in this run.  Per target:
   per user in a multiprocessing pool of `--workers`, rows bulk-inserted in batches, statuses
   updated, on a sample; extrapolated to the backfill and weekly sizes.
 
-MariaDB runs on a throwaway server (tests/mariadb_server.py) with the bench's settings
+MariaDB runs on a throwaway server (cgcompile.testing.mariadb_server) with the bench's settings
 (SERVER_OPTIONS below); its peak RSS is VmHWM from /proc, reset before every phase.
 Results go to bench/results/<date>-<host>.md and .json.
 """
@@ -39,13 +39,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from cgcompile import db  # noqa: E402
-from cgcompile.datagen import COLUMNS, generate_users  # noqa: E402
-from cgcompile.harness import Workspace, duckdb_target  # noqa: E402
-import mariadb_server  # noqa: E402
+from cgcompile import db
+from cgcompile.datagen import COLUMNS, generate_users
+from cgcompile.harness import Workspace, duckdb_target
+from cgcompile.testing import mariadb_server
 
 RESULTS = ROOT / "bench" / "results"
 DBT = str(Path(sys.executable).with_name("dbt"))

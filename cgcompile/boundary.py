@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Callable, Iterator
 
 from .evaluate import compute, user_spend
-from .model import CATEGORIES, MAX_MONTHLY_SPEND, PERIOD_MONTHS, Catalog
+from .model import CATEGORIES, MAX_MONTHLY_SPEND, PERIOD_MONTHS, Catalog, Rule
 from .resolve import ResolvedCard, resolve_catalog
 
 NAMED = CATEGORIES[:-1]
@@ -147,13 +147,16 @@ def share_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
             yield row({cat: s})
 
 
-def tier_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
-    by_rule: dict[int, list[str]] = {}
-    for part in rc.earn:
-        if part.tiers:
-            by_rule.setdefault(part.rule.index, []).append(part.category)
-    for index, cats in by_rule.items():
-        rule = next(p.rule for p in rc.earn if p.rule.index == index)
+def _rate_users(rc: ResolvedCard, rules: tuple[Rule, ...]) -> Iterator[tuple[str, ...]]:
+    """None of their own: a rate's edges are its caps (cap_users) and roundings (rounding_users)."""
+    return iter(())
+
+
+def _tier_users(rc: ResolvedCard, rules: tuple[Rule, ...]) -> Iterator[tuple[str, ...]]:
+    for rule in rules:
+        cats = [p.category for p in rc.earn if p.rule is rule]
+        if not cats:
+            continue
         edges = sorted({t.start for t in rule.tiers if t.start > 0} | {t.end for t in rule.tiers if t.end is not None})
         for edge in edges:
             at = ceil_paise(edge)
@@ -163,16 +166,42 @@ def tier_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
                 yield from around({cats[0]: half, cats[1]: at - half}, cats[1])
 
 
-def threshold_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
-    for rule in rc.milestones:
+def _milestone_users(rc: ResolvedCard, rules: tuple[Rule, ...]) -> Iterator[tuple[str, ...]]:
+    for rule in rules:
         cat = (rule.categories or CATEGORIES)[0]
         yield from around({cat: ceil_paise(rule.spend / PERIOD_MONTHS[rule.period])}, cat)
-    # Waivers depend on the total only: on Amazon (fee) and on other online spend (joining).
-    for rule in rc.fee_waivers:
+
+
+# Waivers and early-spend offers depend on the total only: tried on Amazon
+# (the fee waiver) and on other online spend (the early-spend ones).
+def _fee_waiver_users(rc: ResolvedCard, rules: tuple[Rule, ...]) -> Iterator[tuple[str, ...]]:
+    for rule in rules:
         yield from around({"amazon": ceil_paise(rule.annual_spend / 12)}, "amazon")
-    for rule in (*rc.joining_fee_waivers, *(r for r in rc.welcome if r.spend is not None)):
-        at = ceil_paise(rule.spend * 30 / rule.within_days)
-        yield from around({"other_online": at}, "other_online")
+
+
+def _early_spend_users(rc: ResolvedCard, rules: tuple[Rule, ...]) -> Iterator[tuple[str, ...]]:
+    for rule in rules:
+        if rule.spend is not None:
+            yield from around({"other_online": ceil_paise(rule.spend * 30 / rule.within_days)}, "other_online")
+
+
+# Per kind (cgcompile/kinds.py): the spends where a rule of that kind changes the result.
+KIND_USERS = {
+    "flat": _rate_users,
+    "tiered": _tier_users,
+    "bonus": _rate_users,
+    "milestone": _milestone_users,
+    "welcome": _early_spend_users,
+    "fee_waiver": _fee_waiver_users,
+    "joining_fee_waiver": _early_spend_users,
+}
+
+
+def kind_users(rc: ResolvedCard) -> Iterator[tuple[str, ...]]:
+    earn_rules = tuple(dict.fromkeys(p.rule for p in rc.earn))
+    for kind, users in KIND_USERS.items():
+        rules = tuple(r for r in earn_rules if r.kind == kind) + rc.of_kind(kind)
+        yield from users(rc, rules)
 
 
 def half_paisa_spends(per_rupee: Decimal, below: int = MAX_PAISE, count: int = 2) -> list[int]:
@@ -275,7 +304,7 @@ def boundary_users(
     """Every boundary user of the catalog, as rows (user_id first) in datagen.COLUMNS order."""
     spends: list[tuple[str | None, ...]] = list(edge_case_rows())
     for rc in resolve_catalog(catalog, as_of, assumptions, horizon):
-        for source in (cap_users, tier_users, threshold_users, rounding_users, redemption_users, share_users):
+        for source in (cap_users, kind_users, rounding_users, redemption_users, share_users):
             spends.extend(source(rc))
     unique = list(dict.fromkeys(spends))
     return [(prefix + str(i).zfill(6), *s) for i, s in enumerate(unique, start=1)]

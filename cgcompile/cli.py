@@ -99,7 +99,7 @@ def rules(rules_dir: Path, out: Path, as_of, assume, horizon, check: bool) -> No
     """Compile card_rules/ into the generated dbt models (DuckDB and MySQL/MariaDB)."""
     from . import compiler
 
-    files = compiler.load(rules_dir, as_of.date() if as_of else None, assume, horizon)
+    files = compiler.load(rules_dir, as_of.date() if as_of else None, assume, horizon, out)
     if check:
         problems = compiler.differences(out, files)
         if problems:

@@ -226,17 +226,26 @@ def _tier_bands(resolved: ResolvedCard, part: EarnPart, spend: UserSpend) -> tup
     return tuple(bands)
 
 
-def _part_monthly(resolved: ResolvedCard, part: EarnPart, spend: UserSpend) -> tuple[Decimal, tuple[tuple[Tier, Decimal], ...]]:
-    if part.tiers:
-        bands = _tier_bands(resolved, part, spend)
-        return round2(sum((overlap * tier.rate.per_rupee for tier, overlap in bands), ZERO)), bands
+Monthly = tuple[Decimal, tuple[tuple[Tier, Decimal], ...]]  # units, and the tier bands they came from
+
+
+def _rate_monthly(resolved: ResolvedCard, part: EarnPart, spend: UserSpend) -> Monthly:
     return round2(portion_spend(part, spend) * part.rate.per_rupee), ()
+
+
+def _tiered_monthly(resolved: ResolvedCard, part: EarnPart, spend: UserSpend) -> Monthly:
+    bands = _tier_bands(resolved, part, spend)
+    return round2(sum((overlap * tier.rate.per_rupee for tier, overlap in bands), ZERO)), bands
+
+
+# Per kind (cgcompile/kinds.py): a part's monthly units before caps.
+EARN = {"flat": _rate_monthly, "tiered": _tiered_monthly, "bonus": _rate_monthly}
 
 
 def _earn(resolved: ResolvedCard, spend: UserSpend) -> tuple[PartFigures, ...]:
     raw = []
     for part in resolved.earn:
-        monthly, bands = _part_monthly(resolved, part, spend)
+        monthly, bands = EARN[part.rule.kind](resolved, part, spend)
         raw.append((part, monthly, bands))
     earned = [12 * monthly for _, monthly, _ in raw]
     # Inner pools come first; each fills its members in order with what they
@@ -252,14 +261,16 @@ def _earn(resolved: ResolvedCard, spend: UserSpend) -> tuple[PartFigures, ...]:
     )
 
 
-def _milestone(rule: Rule, spend: UserSpend) -> BenefitFigures:
-    months = PERIOD_MONTHS[rule.period]
-    cats = rule.categories or CATEGORIES
-    base = sum((spend.of(c) for c in cats), ZERO) * months
-    reached = base >= rule.spend
-    times = Decimal(12 // months) if rule.repeat else Decimal(1)
-    value = rule.amount * times if reached else ZERO
-    return BenefitFigures(rule=rule, reached=reached, value=value, base=base, counted=reached)
+def _milestones(rules: tuple[Rule, ...], resolved: ResolvedCard, spend: UserSpend) -> list[BenefitFigures]:
+    out = []
+    for rule in rules:
+        months = PERIOD_MONTHS[rule.period]
+        base = sum((spend.of(c) for c in rule.categories or CATEGORIES), ZERO) * months
+        reached = base >= rule.spend
+        times = Decimal(12 // months) if rule.repeat else Decimal(1)
+        value = rule.amount * times if reached else ZERO
+        out.append(BenefitFigures(rule=rule, reached=reached, value=value, base=base, counted=reached))
+    return out
 
 
 def _early(total: Decimal, rule: Rule) -> tuple[bool, Decimal]:
@@ -267,34 +278,49 @@ def _early(total: Decimal, rule: Rule) -> tuple[bool, Decimal]:
     return total * rule.within_days >= rule.spend * 30, total * rule.within_days / 30
 
 
-def _welcome(rule: Rule, spend: UserSpend) -> BenefitFigures:
-    if rule.spend is None:
-        return BenefitFigures(rule=rule, reached=True, value=rule.amount, base=ZERO, counted=True)
-    reached, base = _early(spend.total, rule)
-    return BenefitFigures(rule=rule, reached=reached, value=rule.amount if reached else ZERO, base=base, counted=reached)
+def _welcome(rules: tuple[Rule, ...], resolved: ResolvedCard, spend: UserSpend) -> list[BenefitFigures]:
+    out = []
+    for rule in rules:
+        reached, base = (True, ZERO) if rule.spend is None else _early(spend.total, rule)
+        out.append(BenefitFigures(rule=rule, reached=reached, value=rule.amount if reached else ZERO, base=base, counted=reached))
+    return out
+
+
+def _fee_waivers(rules: tuple[Rule, ...], resolved: ResolvedCard, spend: UserSpend) -> list[BenefitFigures]:
+    annual = 12 * spend.total
+    # Only the highest percent reached counts; max() keeps the first on a tie.
+    best = max((r for r in rules if annual >= r.annual_spend), key=lambda r: r.percent, default=None)
+    return [
+        BenefitFigures(
+            rule=r, reached=annual >= r.annual_spend, value=resolved.annual_fee * r.percent / 100 if r is best else ZERO,
+            base=annual, counted=r is best,
+        )
+        for r in rules
+    ]
+
+
+def _joining_fee_waivers(rules: tuple[Rule, ...], resolved: ResolvedCard, spend: UserSpend) -> list[BenefitFigures]:
+    # The joining fee is waived once, however many early-spend offers are met.
+    out, waived = [], False
+    for r in rules:
+        ok, base = _early(spend.total, r)
+        pays = ok and not waived
+        out.append(BenefitFigures(rule=r, reached=ok, value=resolved.joining_fee if pays else ZERO, base=base, counted=pays))
+        waived = waived or ok
+    return out
+
+
+# Per kind (cgcompile/kinds.py): the figures of the card's rules of that kind.
+BENEFITS = {
+    "milestone": _milestones,
+    "welcome": _welcome,
+    "fee_waiver": _fee_waivers,
+    "joining_fee_waiver": _joining_fee_waivers,
+}
 
 
 def _benefits(resolved: ResolvedCard, spend: UserSpend) -> tuple[BenefitFigures, ...]:
-    total = spend.total
-    out = [_welcome(r, spend) for r in resolved.welcome]
-    out += [_milestone(r, spend) for r in resolved.milestones]
-    annual = 12 * total
-    reached = [r for r in resolved.fee_waivers if annual >= r.annual_spend]
-    # Only the highest percent reached counts; max() keeps the first on a tie.
-    best = max(reached, key=lambda r: r.percent, default=None)
-    for r in resolved.fee_waivers:
-        ok = annual >= r.annual_spend
-        value = resolved.annual_fee * r.percent / 100 if r is best else ZERO
-        out.append(BenefitFigures(rule=r, reached=ok, value=value, base=annual, counted=r is best))
-    # The joining fee is waived once, however many early-spend offers are met.
-    waived = False
-    for r in resolved.joining_fee_waivers:
-        ok, base = _early(total, r)
-        pays = ok and not waived
-        value = resolved.joining_fee if pays else ZERO
-        out.append(BenefitFigures(rule=r, reached=ok, value=value, base=base, counted=pays))
-        waived = waived or ok
-    return tuple(out)
+    return tuple(b for kind, figures in BENEFITS.items() for b in figures(resolved.of_kind(kind), resolved, spend))
 
 
 def compute(resolved: ResolvedCard, spend: UserSpend) -> Figures:

@@ -11,9 +11,10 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from .errors import CgError, did_you_mean
+from .errors import CgError
+from .kinds import KINDS
 from .evaluate import BenefitFigures, CardResult, Figures, PartFigures, UserSpend, compute, ranked, result, round2
-from .model import CATEGORIES, HORIZONS, SPEND_COLUMNS, TRAVEL_ASSUMPTION, Cap, Catalog, Tier, plain
+from .model import CATEGORIES, SPEND_COLUMNS, TRAVEL_ASSUMPTION, Cap, Catalog, Tier, plain
 from .money import CENT, grouped, inr, listing, per_point
 from .resolve import ResolvedCard, resolve_catalog
 
@@ -108,17 +109,20 @@ def _order_text(pf: PartFigures, names: dict[str, str]) -> str:
     )
 
 
-def _earn_clause(figures: Figures, pf: PartFigures, names: dict[str, str]) -> str:
+def _rate_text(figures: Figures, pf: PartFigures, names: dict[str, str]) -> str:
     card = figures.resolved.card
+    if pf.part.order is not None:
+        return pf.part.order.published.describe(card.reward, card.points_name) + _order_text(pf, names)
+    return pf.part.rate.describe(card.reward, card.points_name)
+
+
+def _bonus_text(figures: Figures, pf: PartFigures, names: dict[str, str]) -> str:
+    return "a bonus of " + _rate_text(figures, pf, names)
+
+
+def _earn_clause(figures: Figures, pf: PartFigures, names: dict[str, str]) -> str:
     part = pf.part
-    if part.tiers:
-        text = _tiered_text(figures, pf, names)
-    elif part.order is not None:
-        text = part.order.published.describe(card.reward, card.points_name) + _order_text(pf, names)
-    else:
-        text = part.rate.describe(card.reward, card.points_name)
-    if part.rule.kind == "bonus":
-        text = "a bonus of " + text
+    text = EARN_TEXT[part.rule.kind](figures, pf, names)
     if part.portion is not None:
         portion = part.portion
         if portion.kept:
@@ -191,7 +195,7 @@ def category_sentence(figures: Figures, category: str, names: dict[str, str]) ->
     if not parts:
         return f"{head} earns nothing on this card."
     # The partner share first, then the base rate, then any bonus on top of it.
-    parts.sort(key=lambda p: (p.part.portion is None or not p.part.portion.kept, p.part.rule.kind == "bonus"))
+    parts.sort(key=lambda p: (p.part.portion is None or not p.part.portion.kept, not KINDS[p.part.rule.kind].primary))
     clauses = [_earn_clause(figures, p, names) for p in parts]
     return f"{head} earns {' plus '.join(clauses)}: {_result_text(figures, category)}."
 
@@ -266,35 +270,57 @@ def _welcome_line(b: BenefitFigures, figures: Figures) -> str:
     return f"Welcome benefit not earned: {spent} is below {inr(r.spend)} (it would pay {pays}{about})."
 
 
-def benefit_lines(figures: Figures, names: dict[str, str]) -> list[str]:
+def _welcome_lines(found: list[BenefitFigures], figures: Figures, names: dict[str, str]) -> list[str]:
+    return [_welcome_line(b, figures) for b in found]
+
+
+def _milestone_lines(found: list[BenefitFigures], figures: Figures, names: dict[str, str]) -> list[str]:
+    return [_milestone_line(b, figures, names) for b in found]
+
+
+def _fee_waiver_lines(found: list[BenefitFigures], figures: Figures, names: dict[str, str]) -> list[str]:
     resolved = figures.resolved
-    card = resolved.card
-    by_kind: dict[str, list[BenefitFigures]] = {}
-    for b in figures.benefits:
-        by_kind.setdefault(b.rule.kind, []).append(b)
-    out = [_welcome_line(b, figures) for b in by_kind.get("welcome", [])]
-    out += [_milestone_line(b, figures, names) for b in by_kind.get("milestone", [])]
-    waivers = by_kind.get("fee_waiver", [])
-    if waivers and card.annual_fee > 0:
-        fee = inr(resolved.annual_fee, True)
-        best = next((b for b in waivers if b.counted), None)
-        if best is None:
-            lowest = min(b.rule.annual_spend for b in waivers)
-            out.append(f"The {fee} annual fee is not waived: annual spend {inr(waivers[0].base)} is below {inr(lowest)}.")
-        else:
-            r = best.rule
-            what = f"The {fee} annual fee is waived" if r.percent == 100 else f"{plain(r.percent)}% of the {fee} annual fee ({inr(best.value, True)}) is waived"
-            out.append(f"{what}: annual spend {inr(best.base)} reaches {inr(r.annual_spend)}.")
-    joining = by_kind.get("joining_fee_waiver", [])
-    if joining and card.joining_fee > 0:
-        b = next((b for b in joining if b.counted), joining[0])
-        r = b.rule
-        spent = f"{inr(b.base)} spent in the first {r.within_days} days"
-        fee = inr(resolved.joining_fee, True)
-        if b.counted:
-            out.append(f"The {fee} joining fee is waived: {spent} reaches {inr(r.spend)}.")
-        else:
-            out.append(f"The {fee} joining fee is not waived: {spent} is below {inr(r.spend)}.")
+    if resolved.card.annual_fee == 0:
+        return []
+    fee = inr(resolved.annual_fee, True)
+    best = next((b for b in found if b.counted), None)
+    if best is None:
+        lowest = min(b.rule.annual_spend for b in found)
+        return [f"The {fee} annual fee is not waived: annual spend {inr(found[0].base)} is below {inr(lowest)}."]
+    r = best.rule
+    what = f"The {fee} annual fee is waived" if r.percent == 100 else f"{plain(r.percent)}% of the {fee} annual fee ({inr(best.value, True)}) is waived"
+    return [f"{what}: annual spend {inr(best.base)} reaches {inr(r.annual_spend)}."]
+
+
+def _joining_fee_waiver_lines(found: list[BenefitFigures], figures: Figures, names: dict[str, str]) -> list[str]:
+    resolved = figures.resolved
+    if resolved.card.joining_fee == 0:
+        return []
+    b = next((b for b in found if b.counted), found[0])
+    r = b.rule
+    spent = f"{inr(b.base)} spent in the first {r.within_days} days"
+    fee = inr(resolved.joining_fee, True)
+    if b.counted:
+        return [f"The {fee} joining fee is waived: {spent} reaches {inr(r.spend)}."]
+    return [f"The {fee} joining fee is not waived: {spent} is below {inr(r.spend)}."]
+
+
+# Per kind (cgcompile/kinds.py), in the order the lines are shown.
+EARN_TEXT = {"flat": _rate_text, "tiered": _tiered_text, "bonus": _bonus_text}
+BENEFIT_TEXT = {
+    "welcome": _welcome_lines,
+    "milestone": _milestone_lines,
+    "fee_waiver": _fee_waiver_lines,
+    "joining_fee_waiver": _joining_fee_waiver_lines,
+}
+
+
+def benefit_lines(figures: Figures, names: dict[str, str]) -> list[str]:
+    out: list[str] = []
+    for kind, lines in BENEFIT_TEXT.items():
+        found = [b for b in figures.benefits if b.rule.kind == kind]
+        if found:
+            out += lines(found, figures, names)
     return out
 
 
@@ -343,44 +369,6 @@ def redemption_lines(figures: Figures) -> list[str]:
 
 
 # ---- the command ---------------------------------------------------------------
-
-
-def parse_assumptions(pairs: tuple[str, ...] | list[str], catalog: Catalog) -> dict[str, bool | Decimal]:
-    """`--assume amazon_prime=false avg_order_value.myntra=2500` → typed values; unknown names are errors."""
-    declared = {a.name: a for a in catalog.assumptions}
-    out: dict[str, bool | Decimal] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        name, value = name.strip(), value.strip()
-        if name not in declared:
-            raise CgError(f"--assume {pair}: unknown assumption '{name}'{did_you_mean(name, declared)}")
-        a = declared[name]
-        if not a.numeric:
-            if not sep or value.lower() not in ("true", "false"):
-                raise CgError(f"--assume {pair}: expected NAME=true or NAME=false")
-            out[name] = value.lower() == "true"
-            continue
-        out[name] = _number_value(pair, value if sep else "", a.unit)
-    return out
-
-
-def _number_value(pair: str, text: str, unit: str) -> Decimal:
-    try:
-        number = Decimal(text)
-    except ArithmeticError:
-        number = None
-    low, high = (Decimal(0), Decimal(100)) if unit == "percent" else (Decimal(0), None)
-    if number is None or not number.is_finite() or number < low or (high is not None and number > high) or (unit == "rupees" and number == 0):
-        what = "a percent from 0 to 100" if unit == "percent" else "an amount in rupees above 0"
-        raise CgError(f"--assume {pair}: expected NAME=N with N {what}")
-    return number
-
-
-def horizon_choice(horizon: str | None, catalog: Catalog) -> str:
-    """--horizon, else the catalog's."""
-    if horizon is not None and horizon not in HORIZONS:
-        raise CgError(f"--horizon {horizon}: expected one of {', '.join(HORIZONS)}")
-    return horizon or catalog.horizon
 
 
 def _json_value(v):
@@ -475,6 +463,7 @@ def run(
     """
     from .evaluate import user_spend
     from .loader import load_catalog
+    from .options import horizon_choice, parse_assumptions
 
     if top < 1:
         raise CgError(f"--top must be at least 1, got {top}")

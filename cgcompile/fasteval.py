@@ -13,13 +13,14 @@ than 2 decimal places) falls back to the evaluator itself, unchanged.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Callable
 
 from .evaluate import CONTEXT, RATE_QUANTUM, UserSpend, evaluate, redeem, round2
 from .model import CATEGORIES, PERIOD_MONTHS
-from .resolve import ResolvedCard
+from .resolve import EarnPart, ResolvedCard
 
 CATEGORY_INDEX = {c: i for i, c in enumerate(CATEGORIES)}
 
@@ -66,6 +67,62 @@ class PartPlan:
 
 
 @dataclass(frozen=True)
+class Benefit:
+    """Met when (the spend of `categories`, paise) × times >= threshold; then worth
+    `value`, unless `once` names a group of which an earlier member was met."""
+
+    categories: tuple[int, ...]
+    times: int
+    threshold: int
+    value: Decimal | int  # Decimal as planned, int at benefit_scale in the Plan
+    in_points: bool = False
+    once: str = ""
+
+
+ALL = tuple(range(len(CATEGORIES)))
+
+
+def _welcome(rules, rc: ResolvedCard, worth) -> list[Benefit]:
+    # Without a spend condition: 0 × 0 >= 0, always met.
+    return [
+        Benefit(ALL if r.spend else (), r.within_days or 0, 0 if r.spend is None else ceil_scaled(r.spend * 30, 2), *worth(r.amount, r.unit))
+        for r in rules
+    ]
+
+
+def _milestones(rules, rc: ResolvedCard, worth) -> list[Benefit]:
+    out = []
+    for r in rules:
+        value, in_points = worth(r.amount, r.unit)
+        times = Decimal(12 // PERIOD_MONTHS[r.period]) if r.repeat else Decimal(1)
+        cats = tuple(CATEGORY_INDEX[c] for c in (r.categories or CATEGORIES))
+        out.append(Benefit(cats, PERIOD_MONTHS[r.period], ceil_scaled(r.spend, 2), value * times, in_points))
+    return out
+
+
+def _fee_waivers(rules, rc: ResolvedCard, worth) -> list[Benefit]:
+    if rc.annual_fee == 0:
+        return []
+    # max() in the evaluator keeps the first of equal percents: sort stably by percent.
+    best_first = sorted(rules, key=lambda r: -r.percent)
+    return [Benefit(ALL, 12, ceil_scaled(r.annual_spend, 2), rc.annual_fee * r.percent / 100, once="fee") for r in best_first]
+
+
+def _joining_fee_waivers(rules, rc: ResolvedCard, worth) -> list[Benefit]:
+    # The joining fee is waived once, however many early-spend offers are met.
+    return [Benefit(ALL, r.within_days, ceil_scaled(r.spend * 30, 2), rc.joining_fee, once="joining") for r in rules]
+
+
+# Per kind (cgcompile/kinds.py): the card's rules of that kind as integer tests.
+BENEFITS = {
+    "milestone": _milestones,
+    "welcome": _welcome,
+    "fee_waiver": _fee_waivers,
+    "joining_fee_waiver": _joining_fee_waivers,
+}
+
+
+@dataclass(frozen=True)
 class Plan:
     """One resolved card as integer constants."""
 
@@ -83,11 +140,7 @@ class Plan:
     # Benefits at benefit_scale: rupees; points benefits are in rupees at the
     # best rate, except on a blended card, where they are points (`in_points`).
     benefit_scale: int
-    welcome: tuple[tuple[int, int, int, bool], ...]  # (within_days or 0, spend × 30 paise, value, in points)
-    milestones: tuple[tuple[tuple[int, ...], int, int, int, bool], ...]  # (categories, months, threshold, value, in points)
-    fee_waivers: tuple[tuple[int, int], ...]  # (12 × T threshold, value), best percent first
-    joining_waivers: tuple[tuple[int, int], ...]  # (within_days, spend × 30): met when T × within_days >= it
-    joining_waiver_value: int
+    benefits: tuple[Benefit, ...]
     redemption: int  # best rupees_per_point × 10^redemption_scale
     savings_divisor: int  # 10^(yearly_scale + redemption_scale − 2)
     blended: bool
@@ -108,6 +161,25 @@ def _share(rc: ResolvedCard) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def _part(p: EarnPart, rate: int = 0, tiers: tuple = ()) -> PartPlan:
+    portion = 0 if p.portion is None else (1 if p.portion.kept else 2)
+    return PartPlan(CATEGORY_INDEX[p.category], rate, tiers, tuple(CATEGORY_INDEX[c] for c in p.preceding), portion)
+
+
+def _rate_part(p: EarnPart, rate_scale: int) -> PartPlan:
+    return _part(p, rate=scaled(p.rate.per_rupee, rate_scale))
+
+
+def _tiered_part(p: EarnPart, rate_scale: int) -> PartPlan:
+    return _part(p, tiers=tuple(
+        (scaled(t.start, 2), None if t.end is None else scaled(t.end, 2), scaled(t.rate.per_rupee, rate_scale)) for t in p.tiers
+    ))
+
+
+# Per kind (cgcompile/kinds.py): one part of the card's earn as integers.
+EARN = {"flat": _rate_part, "tiered": _tiered_part, "bonus": _rate_part}
+
+
 def plan(rc: ResolvedCard) -> Plan:
     """Raises DoesNotFit when a constant cannot be laid out (the caller falls back)."""
     with localcontext(CONTEXT):
@@ -119,47 +191,21 @@ def _plan(rc: ResolvedCard) -> Plan:
     rates = [p.rate.per_rupee for p in rc.earn if not p.tiers]
     rates += [t.rate.per_rupee for p in rc.earn for t in p.tiers]
     rate_scale = max([scale_of(r) for r in rates] + [0])
-    parts = []
-    for p in rc.earn:
-        tiers = tuple(
-            (scaled(t.start, 2), None if t.end is None else scaled(t.end, 2), scaled(t.rate.per_rupee, rate_scale))
-            for t in p.tiers
-        )
-        parts.append(
-            PartPlan(
-                category=CATEGORY_INDEX[p.category],
-                rate=0 if p.tiers else scaled(p.rate.per_rupee, rate_scale),
-                tiers=tiers,
-                preceding=tuple(CATEGORY_INDEX[c] for c in p.preceding),
-                portion=0 if p.portion is None else (1 if p.portion.kept else 2),
-            )
-        )
+    parts = [EARN[p.rule.kind](p, rate_scale) for p in rc.earn]
     yearly_scale = max([2] + [scale_of(p.yearly_amount) for p in rc.pools])
     pools = tuple((scaled(p.yearly_amount, yearly_scale), p.members) for p in rc.pools)
     best = rc.redemption.rupees_per_point
     redemption_scale = scale_of(best)
     blended = rc.blended
 
-    def worth(amount: Decimal, unit: str) -> Decimal:
+    def worth(amount: Decimal, unit: str) -> tuple[Decimal, bool]:
         # Blended cards keep points benefits in points: the ladder values them.
-        return amount * best if unit == "points" and not blended else amount
+        if unit == "points":
+            return (amount, True) if blended else (amount * best, False)
+        return amount, False
 
-    def times(r) -> Decimal:
-        return Decimal(12 // PERIOD_MONTHS[r.period]) if r.repeat else Decimal(1)
-
-    values = [worth(r.amount, r.unit) for r in rc.welcome]
-    values += [worth(r.amount, r.unit) * times(r) for r in rc.milestones]
-    values += [rc.annual_fee * r.percent / 100 for r in rc.fee_waivers] + [rc.joining_fee]
-    benefit_scale = max([2] + [scale_of(v) for v in values])
-
-    def value(d: Decimal) -> int:
-        return scaled(d, benefit_scale)
-
-    def in_points(r) -> bool:
-        return blended and r.unit == "points"
-
-    # max() in the evaluator keeps the first of equal percents: sort stably by percent.
-    best_first = sorted(rc.fee_waivers, key=lambda r: -r.percent)
+    benefits = [b for kind, planned in BENEFITS.items() for b in planned(rc.of_kind(kind), rc, worth)]
+    benefit_scale = max([2] + [scale_of(b.value) for b in benefits])
     return Plan(
         resolved=rc,
         card_id=card.id,
@@ -173,23 +219,7 @@ def _plan(rc: ResolvedCard) -> Plan:
         to_yearly=10 ** (yearly_scale - 2),
         points_divisor=12 * 10 ** (yearly_scale - 2),
         benefit_scale=benefit_scale,
-        welcome=tuple(
-            (r.within_days or 0, 0 if r.spend is None else ceil_scaled(r.spend * 30, 2), value(worth(r.amount, r.unit)), in_points(r))
-            for r in rc.welcome
-        ),
-        milestones=tuple(
-            (
-                tuple(CATEGORY_INDEX[c] for c in (r.categories or CATEGORIES)),
-                PERIOD_MONTHS[r.period],
-                ceil_scaled(r.spend, 2),
-                value(worth(r.amount, r.unit) * times(r)),
-                in_points(r),
-            )
-            for r in rc.milestones
-        ),
-        fee_waivers=tuple((ceil_scaled(r.annual_spend, 2), value(rc.annual_fee * r.percent / 100)) for r in best_first),
-        joining_waivers=tuple((r.within_days, ceil_scaled(r.spend * 30, 2)) for r in rc.joining_fee_waivers),
-        joining_waiver_value=value(rc.joining_fee),
+        benefits=tuple(dataclasses.replace(b, value=scaled(b.value, benefit_scale)) for b in benefits),
         redemption=scaled(best, redemption_scale),
         savings_divisor=10 ** (yearly_scale + redemption_scale - 2),
         blended=blended,
@@ -231,33 +261,21 @@ def _monthly(p: Plan, s: tuple[int, ...]) -> list[int]:
 
 def _benefits(p: Plan, s: tuple[int, ...]) -> tuple[int, int]:
     """(rupees, points) of the extra benefits at benefit_scale; points only on a blended card."""
-    total = s[0] + s[1] + s[2] + s[3] + s[4] + s[5]
     rupees = points = 0
-    for within_days, threshold, value, in_points in p.welcome:
-        if within_days == 0 or total * within_days >= threshold:
-            if in_points:
-                points += value
-            else:
-                rupees += value
-    for cats, months, threshold, value, in_points in p.milestones:
+    met: set[str] = set()
+    for b in p.benefits:
+        if b.once and b.once in met:
+            continue
         base = 0
-        for c in cats:
+        for c in b.categories:
             base += s[c]
-        if base * months >= threshold:
-            if in_points:
-                points += value
+        if base * b.times >= b.threshold:
+            if b.in_points:
+                points += b.value
             else:
-                rupees += value
-    annual = 12 * total
-    for threshold, value in p.fee_waivers:
-        if annual >= threshold:
-            rupees += value
-            break
-    # The joining fee is waived once, however many early-spend offers are met.
-    for within_days, threshold in p.joining_waivers:
-        if total * within_days >= threshold:
-            rupees += p.joining_waiver_value
-            break
+                rupees += b.value
+            if b.once:
+                met.add(b.once)
     return rupees, points
 
 

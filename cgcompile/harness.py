@@ -86,7 +86,7 @@ class Workspace:
 
     def compile_rules(self, catalog: Catalog, rules_dir: Path, as_of: dt.date | None = None, assumptions: dict | None = None, horizon: str | None = None) -> dict[str, str]:
         """Compile the rules into this copy with the compiler's Python API (what `cgcompile rules` writes)."""
-        settings = compiler.settings_for(catalog, rules_dir, as_of, assumptions or {}, horizon)
+        settings = compiler.settings_for(catalog, rules_dir, as_of, assumptions or {}, horizon, compiler.project_lanes(self.project))
         files = compiler.compile_catalog(catalog, settings)
         compiler.write(self.project, files)
         return files
@@ -318,8 +318,8 @@ def run_verify(
     assume: tuple[str, ...] = (),
 ) -> Report:
     """`cgcompile verify`: print the report; VerifyFailed on any mismatch or failed check."""
-    from .explain import horizon_choice, parse_assumptions
     from .loader import load_catalog
+    from .options import horizon_choice, parse_assumptions
 
     catalog = load_catalog(rules_dir)
     assumptions = parse_assumptions(assume, catalog)

@@ -58,7 +58,8 @@ from .model import (
     Tier,
     plain,
 )
-from .resolve import PRIMARY_KINDS, applies
+from .kinds import ALL_RULE_KEYS, KINDS, PRIMARY_KINDS, RULE_KINDS
+from .resolve import applies
 from .yamlpos import Doc, Field, join, shown
 
 CATALOG_FILE = "_catalog.yaml"
@@ -86,19 +87,6 @@ RATE_KEYS = ("percent", "points", "per", "full_blocks")
 PER_ORDER_KEYS = ("cap", "minimum")
 TIER_KEYS = ("from", "to", "rate")
 
-RULE_COMMON = ("kind", "description", "when", "valid_from", "valid_until")
-# kind -> (required keys, optional keys)
-RULE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "flat": (("categories", "rate"), ("cap", "per_order", "share")),
-    "tiered": (("categories", "tiers"), ("cap",)),
-    "bonus": (("categories", "rate"), ("cap", "per_order", "share")),
-    "milestone": (("spend", "period", "amount", "unit"), ("repeat", "categories")),
-    "welcome": (("amount", "unit"), ("spend", "within_days")),
-    "fee_waiver": (("annual_spend", "percent"), ()),
-    "joining_fee_waiver": (("spend", "within_days"), ()),
-}
-RULE_KINDS = tuple(RULE_KEYS)
-ALL_RULE_KEYS = RULE_COMMON + tuple(dict.fromkeys(k for req, opt in RULE_KEYS.values() for k in req + opt))
 
 
 @dataclass(frozen=True)
@@ -668,13 +656,11 @@ class CardReader:
         kind_node = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == "kind"), None)
         kind = doc.choice(kind_node, join(path, "kind"), RULE_KINDS, "rule kind") if kind_node is not None else None
         if kind is not None:
-            required, optional = RULE_KEYS[kind]
-            allowed = RULE_COMMON + required + optional
 
             def foreign(key: str) -> str | None:
                 return f"'{key}' does not apply to a {kind} rule" if key in ALL_RULE_KEYS else None
 
-            f = doc.fields(node, path, allowed, ("kind",) + required, foreign)
+            f = doc.fields(node, path, KINDS[kind].keys, ("kind",) + KINDS[kind].required, foreign)
         else:
             # Unknown kind: still catch misspelt keys, but not missing ones.
             f = doc.fields(node, path, ALL_RULE_KEYS, ("kind",))
@@ -683,43 +669,7 @@ class CardReader:
         nodes = {k: fld.value for k, fld in f.items()}
         self.rule_nodes[index] = nodes
         get = lambda key, read, default=None: self.get(f, path, key, read, default)  # noqa: E731
-        values: dict = {}
-        if kind in ("flat", "tiered", "bonus"):
-            cats = get("categories", lambda n, p: self.read_categories(n, p, index, rest_ok=kind != "bonus"))
-            if cats is not None:
-                values["categories"], values["rest"] = cats
-            if kind == "tiered":
-                values["tiers"] = get("tiers", self.read_tiers)
-            else:
-                values["rate"] = get("rate", self.read_rate)
-                values["per_order"] = get("per_order", self.read_per_order)
-                values["share"] = get("share", lambda n, p: self.read_share(n, p, values.get("categories"), values.get("rest")))
-            values["cap"] = get("cap", self.read_cap)
-        elif kind == "milestone":
-            values["spend"] = get("spend", lambda n, p: doc.amount(n, p, positive=True))
-            values["period"] = get("period", lambda n, p: doc.choice(n, p, PERIOD_MONTHS, "period"))
-            values["repeat"] = get("repeat", doc.boolean, True)
-            values["amount"] = get("amount", doc.amount)
-            values["unit"] = get("unit", lambda n, p: doc.choice(n, p, UNITS, "unit"))
-            cats = get("categories", lambda n, p: self.read_categories(n, p, index, rest_ok=False))
-            # No categories: all spend counts.
-            values["categories"] = cats[0] if cats else CATEGORIES
-        elif kind == "welcome":
-            values["amount"] = get("amount", doc.amount)
-            values["unit"] = get("unit", lambda n, p: doc.choice(n, p, UNITS, "unit"))
-            # On early spend, like a joining-fee waiver: both keys or neither.
-            values["spend"] = get("spend", lambda n, p: doc.amount(n, p, positive=True))
-            values["within_days"] = get("within_days", self.read_days)
-            if ("spend" in f) != ("within_days" in f):
-                doc.error(node, path, "a welcome benefit on early spend needs both 'spend' and 'within_days'")
-        elif kind == "fee_waiver":
-            values["annual_spend"] = get("annual_spend", doc.amount)
-            values["percent"] = get("percent", self.read_percent)
-        elif kind == "joining_fee_waiver":
-            values["spend"] = get("spend", doc.amount)
-            values["within_days"] = get("within_days", self.read_days)
-            if self.joining is not None and self.joining == 0:
-                doc.error(node, path, "joining_fee_waiver needs a joining fee above 0 (fees.joining is 0)")
+        values = RULE_READERS[kind](self, RuleFields(kind, index, node, path, f, get))
         description = get("description", doc.text, "")
         when = get("when", self.read_when, ())
         valid_from, valid_until = self.read_validity(f, path)
@@ -951,6 +901,84 @@ class CardReader:
             where = "" if what == "rest" else f"[{cats.value.index(node)}]"
             path = f"rules[{second.index}].categories{where}"
         self.doc.error(node, path, text + situation_text(values, day, (first, second)))
+
+
+@dataclass(frozen=True)
+class RuleFields:
+    """One rule's mapping, for the reader of its kind."""
+
+    kind: str
+    index: int
+    node: Node
+    path: str
+    present: dict[str, Field]
+    get: object  # (key, read, default=None) -> the value read, or the default when absent
+
+
+def read_earn(r: CardReader, rf: RuleFields) -> dict:
+    get, values = rf.get, {}
+    cats = get("categories", lambda n, p: r.read_categories(n, p, rf.index, rest_ok=KINDS[rf.kind].primary))
+    if cats is not None:
+        values["categories"], values["rest"] = cats
+    if "tiers" in KINDS[rf.kind].required:
+        values["tiers"] = get("tiers", r.read_tiers)
+    else:
+        values["rate"] = get("rate", r.read_rate)
+        values["per_order"] = get("per_order", r.read_per_order)
+        values["share"] = get("share", lambda n, p: r.read_share(n, p, values.get("categories"), values.get("rest")))
+    values["cap"] = get("cap", r.read_cap)
+    return values
+
+
+def read_milestone(r: CardReader, rf: RuleFields) -> dict:
+    doc, get = r.doc, rf.get
+    cats = get("categories", lambda n, p: r.read_categories(n, p, rf.index, rest_ok=False))
+    return {
+        "spend": get("spend", lambda n, p: doc.amount(n, p, positive=True)),
+        "period": get("period", lambda n, p: doc.choice(n, p, PERIOD_MONTHS, "period")),
+        "repeat": get("repeat", doc.boolean, True),
+        "amount": get("amount", doc.amount),
+        "unit": get("unit", lambda n, p: doc.choice(n, p, UNITS, "unit")),
+        # No categories: all spend counts.
+        "categories": cats[0] if cats else CATEGORIES,
+    }
+
+
+def read_welcome(r: CardReader, rf: RuleFields) -> dict:
+    doc, get = r.doc, rf.get
+    values = {
+        "amount": get("amount", doc.amount),
+        "unit": get("unit", lambda n, p: doc.choice(n, p, UNITS, "unit")),
+        "spend": get("spend", lambda n, p: doc.amount(n, p, positive=True)),
+        "within_days": get("within_days", r.read_days),
+    }
+    # On early spend, like a joining-fee waiver: both keys or neither.
+    if ("spend" in rf.present) != ("within_days" in rf.present):
+        doc.error(rf.node, rf.path, "a welcome benefit on early spend needs both 'spend' and 'within_days'")
+    return values
+
+
+def read_fee_waiver(r: CardReader, rf: RuleFields) -> dict:
+    return {"annual_spend": rf.get("annual_spend", r.doc.amount), "percent": rf.get("percent", r.read_percent)}
+
+
+def read_joining_fee_waiver(r: CardReader, rf: RuleFields) -> dict:
+    values = {"spend": rf.get("spend", r.doc.amount), "within_days": rf.get("within_days", r.read_days)}
+    if r.joining is not None and r.joining == 0:
+        r.doc.error(rf.node, rf.path, "joining_fee_waiver needs a joining fee above 0 (fees.joining is 0)")
+    return values
+
+
+# One reader per kind (cgcompile/kinds.py): the Rule fields it sets.
+RULE_READERS = {
+    "flat": read_earn,
+    "tiered": read_earn,
+    "bonus": read_earn,
+    "milestone": read_milestone,
+    "welcome": read_welcome,
+    "fee_waiver": read_fee_waiver,
+    "joining_fee_waiver": read_joining_fee_waiver,
+}
 
 
 def situations(items, as_of: dt.date | None, ends: bool = False):

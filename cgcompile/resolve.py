@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from .kinds import BENEFIT_KINDS, EARN_KINDS, PRIMARY_KINDS, in_horizon
 from .model import (
     CATEGORIES,
     ORDER_VALUE,
@@ -29,8 +30,6 @@ from .model import (
     Tier,
 )
 
-EARN_KINDS = ("flat", "tiered", "bonus")
-PRIMARY_KINDS = ("flat", "tiered")
 CENT = Decimal("0.01")
 
 Values = dict[str, "bool | Decimal"]
@@ -95,10 +94,7 @@ class ResolvedCard:
     card: Card
     earn: tuple[EarnPart, ...]
     pools: tuple[Pool, ...]
-    milestones: tuple[Rule, ...]
-    welcome: tuple[Rule, ...]
-    fee_waivers: tuple[Rule, ...]
-    joining_fee_waivers: tuple[Rule, ...]
+    benefits: tuple[Rule, ...]  # the benefit rules the horizon counts, in card order
     ladder: tuple[Redemption, ...]  # options in the order points go to them (best rate first)
     horizon: str = "first_year"
     fee: Decimal = Decimal(0)  # the fee the horizon charges, with GST
@@ -110,6 +106,9 @@ class ResolvedCard:
     @property
     def id(self) -> str:
         return self.card.id
+
+    def of_kind(self, kind: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.benefits if r.kind == kind)
 
     @property
     def redemption(self) -> Redemption:
@@ -252,14 +251,14 @@ def _earn(active: tuple[Rule, ...], values: Values, named: dict[str, Cap], split
                 portion = splits[cat]
             elif cat in splits and rule.kind in PRIMARY_KINDS:
                 portion = Portion(splits[cat].share, splits[cat].fraction, False)
-            order = order_terms(rule, cat, values) if rule.kind != "tiered" else None
+            order = order_terms(rule, cat, values) if not rule.tiers else None
             earn.append(
                 EarnPart(
                     rule=rule,
                     category=cat,
                     rate=effective_rate(order) if order is not None else rule.rate,
                     tiers=rule.tiers,
-                    preceding=cats[:i] if rule.kind == "tiered" else (),
+                    preceding=cats[:i] if rule.tiers else (),
                     pool=chain[0][0] if chain else None,
                     portion=portion,
                     order=order,
@@ -307,20 +306,14 @@ def resolve(
     splits = _splits(active, assumptions)
     earn, pools = _earn(active, assumptions, dict(card.caps), splits)
 
-    def of_kind(kind: str) -> tuple[Rule, ...]:
-        return tuple(r for r in active if r.kind == kind)
-
     first_year = horizon == "first_year"
     joining, annual = with_gst(card.joining_fee, gst_percent), with_gst(card.annual_fee, gst_percent)
     return ResolvedCard(
         card=card,
         earn=tuple(earn),
         pools=pools,
-        milestones=of_kind("milestone"),
         # Joining items belong to the first year; the renewal waiver to the years after.
-        welcome=of_kind("welcome") if first_year else (),
-        fee_waivers=() if first_year else of_kind("fee_waiver"),
-        joining_fee_waivers=of_kind("joining_fee_waiver") if first_year else (),
+        benefits=tuple(r for r in active if r.kind in BENEFIT_KINDS and in_horizon(r.kind, horizon)),
         ladder=_ladder(card, as_of, assumptions),
         horizon=horizon,
         fee=joining if first_year else annual,

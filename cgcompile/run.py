@@ -52,9 +52,10 @@ def ensure_profiles(project_dir: Path = db.PROJECT_DIR) -> Path:
 
 
 def create_source_table(target_name: str | None, project_dir: Path = db.PROJECT_DIR) -> None:
-    result = db.run_dbt(["--quiet", "run-operation", "cg_create_source_table"], project_dir, target=target_name)
-    if not result.success:
-        raise CgError(f"could not create user_spending_data in {project_dir}: {result.exception or 'see the dbt log above'}")
+    """The PRD's input table, for demos and tests (source_table.py)."""
+    from .source_table import create_source_table as create
+
+    create(db.read_target(project_dir, target_name), project_dir)
 
 
 def load_generated(target: db.Target, count: int, seed: int, prefix: str = "GEN", project_dir: Path = db.PROJECT_DIR) -> int:

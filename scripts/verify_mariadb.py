@@ -1,6 +1,6 @@
 """Run `cgcompile verify --target mariadb` against a throwaway MariaDB 10.11.
 
-Starts a server with tests/mariadb_server.py (temp datadir, loopback port), points the
+Starts a server with cgcompile.testing.mariadb_server (temp datadir, loopback port), points the
 profile's `mariadb` target at it through the CGCOMPILE_DB_* variables that
 profiles.yml.example reads, runs verify (which works in its own scratch database
 `cashkaro_verify` and drops it), prints verify's output and stops the server.
@@ -18,9 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from mariadb_server import MariaDBServer  # noqa: E402
+from cgcompile.testing.mariadb_server import MariaDBServer
 
 
 def main() -> int:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mariadb_server import ConnParams, MariaDBServer, MariaDBUnavailable
+from cgcompile.testing.mariadb_server import ConnParams, MariaDBServer, MariaDBUnavailable
 
 # dbt runs in-process in tests; it must not phone home (dbt 1.7 honours DO_NOT_TRACK).
 os.environ.setdefault("DO_NOT_TRACK", "1")

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from builders import card, catalog
+from support.builders import card, catalog
 
 from cgcompile.boundary import MAX_PAISE, boundary_users, half_paisa_spends, near_half_spends
 from cgcompile.evaluate import InvalidSpend, compute, user_spend
 from cgcompile.model import CATEGORIES, MAX_MONTHLY_SPEND
 from cgcompile.resolve import resolve_catalog
-from jobkit import RULES_DIR
+from support.jobkit import RULES_DIR
 from cgcompile.loader import load_catalog
 
 FLIPKART = card(

@@ -43,7 +43,7 @@ def test_check_missing_folder_is_usage_error(capsys):
 
 def test_unknown_option_is_usage_error(capsys):
     code, _, err = run(capsys, "check", "--rules", "fixtures/valid")
-    assert code == 2 and "No such option '--rules'" in err
+    assert code == 2 and "No such option" in err and "--rules" in err
 
 
 def test_shipped_catalog_is_valid(capsys, monkeypatch):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import duckdb
 import sqlglot
-from builders import card, catalog, spend
+from support.builders import card, catalog, spend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_compiler_catalog import RULES_DIR
-from test_compiler_duckdb import load_users, render, savings_query, want_figures
+from support.catalog import RULES_DIR
+from support.fakedbt import load, render, savings_query, want_figures
 
 from cgcompile.compiler import compile_catalog, settings_for
 from cgcompile.evaluate import evaluate
@@ -112,7 +112,7 @@ def test_random_cards_match_the_evaluator(two_cards, spends):
     files = compile_catalog(cat, settings_for(cat, RULES_DIR, None, {}))
     rows = [("u" + str(i), dict(zip(CATEGORIES, s))) for i, s in enumerate(spends)]
     con = duckdb.connect()
-    load_users(con, rows)
+    load(con, files, rows)
     got = {(r[0], r[1]): tuple(r[2:]) for r in con.execute(savings_query(files, "duckdb")).fetchall()}
     for rc in resolve_catalog(cat):
         for uid, row in rows:

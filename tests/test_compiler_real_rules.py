@@ -6,11 +6,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from builders import spend
-from test_compiler_catalog import sample_users
-from test_compiler_duckdb import load_users, savings_query, want_figures
+from support.builders import spend
+from support.catalog import sample_users
+from support.fakedbt import load, savings_query, want_figures
 
-from cgcompile.compiler import compile_catalog, differences, settings_for
+from cgcompile.compiler import compile_catalog, differences, project_lanes, settings_for
 from cgcompile.evaluate import evaluate
 from cgcompile.loader import load_catalog
 from cgcompile.model import CATEGORIES
@@ -32,7 +32,7 @@ def test_real_rules_match_the_evaluator_on_duckdb(catalog, prime):
     users = [u for u in sample_users(150, seed=7) if max(u[1].values()) < 10**8]
     files = compile_catalog(catalog, settings_for(catalog, RULES, None, {"amazon_prime": prime}))
     con = duckdb.connect()
-    load_users(con, users)
+    load(con, files, users)
     rows = con.execute(savings_query(files, "duckdb")).fetchall()
     got = {(r[0], r[1]): tuple(r[2:]) for r in rows}
     want = {}
@@ -45,5 +45,5 @@ def test_real_rules_match_the_evaluator_on_duckdb(catalog, prime):
 
 
 def test_committed_generated_files_are_up_to_date(catalog):
-    files = compile_catalog(catalog, settings_for(catalog, RULES, None, {}))
+    files = compile_catalog(catalog, settings_for(catalog, RULES, None, {}, None, project_lanes(ROOT / "dbt_project")))
     assert differences(ROOT / "dbt_project", files) == []

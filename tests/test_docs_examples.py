@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from builders import card, catalog, spend
+from support.builders import card, catalog, spend
 
 from cgcompile.evaluate import compute, evaluate, rank
 from cgcompile.resolve import resolve_catalog

@@ -1,4 +1,4 @@
-"""dbt_project/macros/engine_settings.sql: what the ranking connection sets.
+"""dbt_project/macros/engine.sql: what the ranking connection sets.
 
 On MySQL/MariaDB each chunk's derived tables and ranking window stay in memory
 only up to the session's tmp_table_size / max_heap_table_size; the servers'
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from cgcompile.harness import Workspace
-from jobkit import mariadb_target
+from support.jobkit import mariadb_target
 
 MB = 1024 * 1024
 
@@ -17,7 +17,7 @@ MB = 1024 * 1024
 PROBE = """
 {% macro probe_session_settings(start_mb) %}
   {% do run_query('set session tmp_table_size = ' ~ start_mb * 1048576 ~ ', session max_heap_table_size = ' ~ start_mb * 1048576) %}
-  {% do run_query(cg_session_settings_sql()) %}
+  {% do cg_session_settings() %}
   {% do run_query('create table ' ~ target.schema ~ '.probe as select @@session.tmp_table_size as tmp, @@session.max_heap_table_size as heap') %}
 {% endmacro %}
 """

@@ -6,7 +6,7 @@ from pathlib import Path
 from decimal import Decimal
 
 import pytest
-from builders import card, catalog, spend
+from support.builders import card, catalog, spend
 
 from cgcompile.evaluate import CardResult, InvalidSpend, compute, evaluate, rank, user_spend
 from cgcompile.model import CATEGORIES, MAX_MONTHLY_SPEND

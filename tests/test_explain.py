@@ -6,11 +6,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from builders import card, catalog, spend
+from support.builders import card, catalog, spend
 
 from cgcompile.cli import main
 from cgcompile.errors import CgError
-from cgcompile.explain import COLUMNS, as_json, as_text, explain_rank, grouped, inr, parse_assumptions, per_point
+from cgcompile.explain import COLUMNS, as_json, as_text, explain_rank
+from cgcompile.money import grouped, inr, per_point
+from cgcompile.options import parse_assumptions
 
 
 def explained(c, s, horizon="first_year", **kw) -> tuple[str, ...]:

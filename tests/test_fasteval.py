@@ -1,8 +1,8 @@
 """The fast path of the evaluator gives exactly evaluate.rank's rows."""
 from __future__ import annotations
 
-from builders import card, catalog, spend
-from test_compiler_catalog import CATALOG, sample_users
+from support.builders import card, catalog, spend
+from support.catalog import CATALOG, sample_users
 
 from cgcompile.boundary import boundary_users
 from cgcompile.datagen import generate_users
@@ -11,7 +11,7 @@ from cgcompile.fasteval import Plan, Ranker, half_up
 from cgcompile.loader import load_catalog
 from cgcompile.resolve import resolve_catalog
 from cgcompile.verify import OUTPUT_COLUMNS, expected_rows
-from jobkit import RULES_DIR
+from support.jobkit import RULES_DIR
 
 REAL = load_catalog(RULES_DIR)
 

@@ -14,7 +14,8 @@ from cgcompile.harness import Workspace, duckdb_target, scratch_name, verify
 from cgcompile.loader import load_catalog
 from cgcompile.resolve import resolve_catalog
 from cgcompile.verify import Expected, Mismatch, compare, expected_rows
-from jobkit import REPO, RULES_DIR, mariadb_target
+from support.jobkit import REPO, RULES_DIR, mariadb_target
+from support.mistakes import quarterly_caps_per_year
 
 CATALOG = load_catalog(RULES_DIR)
 BOUNDARY = boundary_users(CATALOG)
@@ -51,28 +52,6 @@ def test_mariadb_gives_exactly_the_evaluators_rows(mariadb):
     finally:
         conn.close()
     assert mariadb.database in names and scratch_name(mariadb.database) not in names
-
-
-def quarterly_caps_per_year(real_resolve):
-    """A compiler mistake: a quarterly ceiling taken once a year instead of four times."""
-    calls = []
-
-    def wrong(*args, **kwargs):
-        calls.append(1)
-        out = []
-        for rc in real_resolve(*args, **kwargs):
-            pools = []
-            for pool in rc.pools:
-                cap = rc.earn[pool.members[0]].rule.cap
-                if cap.pool is not None:
-                    cap = dict(rc.card.caps)[cap.pool]
-                if cap.period == "quarter":
-                    pool = dataclasses.replace(pool, yearly_amount=cap.amount)
-                pools.append(pool)
-            out.append(dataclasses.replace(rc, pools=tuple(pools)))
-        return tuple(out)
-
-    return wrong, calls
 
 
 def test_a_wrong_compiler_is_caught_and_the_column_named(monkeypatch, capsys):

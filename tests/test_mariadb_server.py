@@ -9,9 +9,9 @@ import mysql.connector
 import pytest
 import yaml
 
-import mariadb_server
+from cgcompile.testing import mariadb_server
 from conftest import in_ci
-from mariadb_server import MariaDBServer, MariaDBStartError, MariaDBUnavailable, write_profiles
+from cgcompile.testing.mariadb_server import MariaDBServer, MariaDBStartError, MariaDBUnavailable, write_profiles
 
 pytest_plugins = ["pytester"]
 
@@ -123,8 +123,8 @@ def test_in_ci(monkeypatch, value, expected):
 
 
 def _suite_needing_mariadb(pytester):
-    for name in ("conftest.py", "mariadb_server.py"):
-        shutil.copy(TESTS_DIR / name, pytester.path / name)
+    # The suite's conftest, which imports the server from the package.
+    shutil.copy(TESTS_DIR / "conftest.py", pytester.path / "conftest.py")
     pytester.makepyfile(
         test_needs_db=textwrap.dedent(
             """

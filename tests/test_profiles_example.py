@@ -9,13 +9,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "profiles.yml.example"
-FIXTURE = ROOT / "tests" / "fixtures" / "dbt_incremental"
+# The smallest project that uses the profile: dbt debug needs no model.
+PROJECT = "name: profile_check\nversion: '1.0.0'\nconfig-version: 2\nprofile: cgcompile\n"
 
 
 @pytest.fixture
 def dbt_dirs(tmp_path):
     project_dir = tmp_path / "project"
-    shutil.copytree(FIXTURE, project_dir)
+    project_dir.mkdir()
+    (project_dir / "dbt_project.yml").write_text(PROJECT)
     profiles_dir = tmp_path / "profiles"
     profiles_dir.mkdir()
     shutil.copy(EXAMPLE, profiles_dir / "profiles.yml")

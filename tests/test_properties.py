@@ -9,166 +9,53 @@ benefits on joining or on early spend, fee-waiver tiers, joining-fee waivers,
 several redemption options with limits and travel types), catalogs in either
 fee horizon with other GST rates, order values, shares and travel settings,
 and users with NULL, zero, edge and huge spend.  Each example is compiled with
-the compiler's Python API, the dbt models are rendered for DuckDB (ref() → a
-table or an inlined ephemeral model, as dbt does), the mart's ranking query
-runs on an in-memory DuckDB, and every column of every ranked row must equal
-evaluate.rank.
+the compiler's Python API, the generated models and int_top_cards are
+rendered as dbt renders them (support/fakedbt.py), the ranking runs on an
+in-memory DuckDB (or MariaDB), and every column of every ranked row, joined to
+the cards as card_recommendations joins them, must equal evaluate.rank.
 """
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import jinja2
-from builders import card, catalog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.builders import card, catalog
+from support.fakedbt import load, ranked_query
 
 from cgcompile.compiler import compile_catalog, settings_for
 from cgcompile.evaluate import rank, user_spend
 from cgcompile.model import CATEGORIES
 from cgcompile.verify import OUTPUT_COLUMNS
-from jobkit import REPO
 
-MART = (REPO / "dbt_project/models/marts/card_recommendations.sql").read_text()
-# The ranking it copies; on MariaDB the lanes stage it first (macros/lanes.sql).
-TOP_CARDS = (REPO / "dbt_project/models/intermediate/int_top_cards.sql").read_text()
-USERS_MODEL = "int_users_to_process"
 NAMED = CATEGORIES[:-1]
-
-# --- rendering the dbt models the way dbt would, for DuckDB -----------------
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    """What a model's run_query() sees: the rows."""
-
-    rows: list
-
-
-class Rendered:
-    """One model: its SQL for DuckDB, its materialization and the models it refs."""
-
-    def __init__(self, text: str, default: str, ephemeral: set[str], kind: str = "duckdb", run_query=None):
-        self.materialized = default
-        self.refs: list[str] = []
-
-        def config(**kw):
-            self.materialized = kw.get("materialized", self.materialized)
-            return ""
-
-        def ref(name):
-            self.refs.append(name)
-            return "__dbt__cte__" + name if name in ephemeral else name
-
-        context = {
-            "config": config,
-            "ref": ref,
-            "target": {"type": kind},
-            "adapter": {"quote": (lambda s: '"' + s + '"') if kind == "duckdb" else (lambda s: "`" + s + "`")},
-            "cg_now": lambda: "current_timestamp",
-            "cg_batch_id": lambda: "batch",
-            "rules_version": lambda: "rules",
-            "cg_id_base": lambda: "0",
-            "cg_users_in_chunk": lambda: USERS_MODEL,  # a real table here
-            "cg_current_chunk": lambda: "0",  # one chunk
-            "cg_require_lanes_selected": lambda: "",
-            "cg_top_n": lambda: 10,  # the PRD's top 10 (macros/relations.sql)
-            "execute": run_query is not None,  # dbt's execution phase: run_query reads the database
-            "run_query": run_query,
-        }
-        self.sql = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(text).render(**context)
-
-
-def render_models(files: dict[str, str], kind: str = "duckdb") -> dict[str, Rendered]:
-    models = {Path(p).stem: t for p, t in files.items() if p.startswith("models/") and p.endswith(".sql")}
-    # First pass learns the materializations, second renders refs to ephemeral models as CTE names.
-    first = {name: Rendered(text, "table", set(), kind) for name, text in models.items()}
-    ephemeral = {name for name, r in first.items() if r.materialized == "ephemeral"}
-    return {name: Rendered(text, "table", ephemeral, kind) for name, text in models.items()}
-
-
-LEADING_WITH = re.compile(r"\A(?:\s+|--[^\n]*\n)*(with)\b", re.IGNORECASE)
-
-
-def with_ephemerals(sql: str, refs: list[str], models: dict[str, Rendered]) -> str:
-    """dbt's way of running an ephemeral model: its SQL as a CTE, dependencies first."""
-    order: list[str] = []
-
-    def visit(name: str) -> None:
-        m = models.get(name)
-        if m is None or m.materialized != "ephemeral" or name in order:
-            return
-        for r in m.refs:
-            visit(r)
-        order.append(name)
-
-    for r in refs:
-        visit(r)
-    if not order:
-        return sql
-    ctes = ",\n".join("__dbt__cte__" + n + " AS (\n" + models[n].sql + "\n)" for n in order)
-    # Like dbt: into the model's own WITH (MariaDB does not see outer CTEs from a
-    # derived table's WITH), else around it.
-    opening = LEADING_WITH.match(sql)
-    if opening:
-        return sql[: opening.start(1)] + "WITH " + ctes + ",\n" + sql[opening.end(1):]
-    return "WITH " + ctes + "\nSELECT * FROM (\n" + sql + "\n) AS model"
 
 
 def run_compiled(cat, users: list[tuple[str, object]], mariadb=None) -> dict[str, list[tuple]]:
-    """The mart's rows per user (rank order), from the compiled models on DuckDB, or on
-    MariaDB when given its connection parameters (an empty schema of its own)."""
+    """Each user's ranked rows (int_top_cards joined to the cards) from the compiled
+    models, on DuckDB, or on MariaDB when given its parameters (an empty schema)."""
     files = compile_catalog(cat, settings_for(cat, Path("card_rules"), None, {}))
     kind = "duckdb" if mariadb is None else "mariadb"
-    models = render_models(files, kind)
-    quote = '"' if kind == "duckdb" else "`"
+    rows = [(uid, {c: s.of(c) for c in CATEGORIES}) for uid, s in users]
     if mariadb is None:
         con = duckdb.connect()
         cur, mark = con, "?"
     else:
         con = mariadb.connect()
         cur, mark = con.cursor(), "%s"
+        for table in ("cg_test_users", "int_card_params"):
+            cur.execute("DROP TABLE IF EXISTS " + table)
     try:
-        tables = [USERS_MODEL, *(n for n, m in models.items() if m.materialized != "ephemeral")]
-        for name in tables:
-            cur.execute("DROP TABLE IF EXISTS " + name)
-        cur.execute(
-            "CREATE TABLE " + USERS_MODEL + " (user_id VARCHAR(50), user_no BIGINT, "
-            + ", ".join(c + " DECIMAL(12,2) NOT NULL" for c in CATEGORIES) + ")"
-        )
-        cur.executemany(
-            "INSERT INTO " + USERS_MODEL + " VALUES (" + ", ".join([mark] * 8) + ")",
-            [[uid, no, *(s.of(c) for c in CATEGORIES)] for no, (uid, s) in enumerate(users, start=1)],
-        )
-        for name, m in models.items():
-            if m.materialized != "ephemeral":
-                cur.execute("CREATE TABLE " + name + " AS " + with_ephemerals(m.sql, m.refs, models))
-        def run_query(sql):
-            cur.execute(sql)
-            return QueryResult(cur.fetchall())
-
-        models["int_top_cards"] = Rendered(TOP_CARDS, "table", {n for n, m in models.items() if m.materialized == "ephemeral"}, kind)
-        if kind != "duckdb":
-            # What the lanes do for the one chunk.
-            top = models["int_top_cards"]
-            cur.execute("DROP TABLE IF EXISTS int_top_cards_staged")
-            cur.execute("CREATE TABLE int_top_cards_staged AS SELECT 0 AS chunk_no, t.* FROM ("
-                        + with_ephemerals(top.sql, top.refs, models) + ") AS t")
-        mart = Rendered(MART, "table", {n for n, m in models.items() if m.materialized == "ephemeral"}, kind, run_query)
-        query = with_ephemerals(mart.sql, mart.refs, models)
-        rank_column = quote + "rank" + quote
-        columns = ", ".join([rank_column, *OUTPUT_COLUMNS])
-        cur.execute("SELECT user_id, " + columns + " FROM (" + query + ") AS r ORDER BY user_id, " + rank_column)
-        rows = cur.fetchall()
+        load(cur, files, rows, mark)
+        cur.execute(ranked_query(files, kind, OUTPUT_COLUMNS))
+        got = cur.fetchall()
     finally:
         con.close()
     out: dict[str, list[tuple]] = {}
-    for user_id, rank_, *values in rows:
+    for user_id, rank_, *values in got:
         assert rank_ == len(out.get(user_id, [])) + 1
         out.setdefault(user_id, []).append(tuple(values))
     return out
@@ -422,7 +309,7 @@ def test_the_comparison_fails_on_a_wrong_compiler(monkeypatch):
     import pytest
 
     from cgcompile import compiler
-    from test_harness import quarterly_caps_per_year
+    from support.mistakes import quarterly_caps_per_year
 
     c = card("quarterly", rules=[{"kind": "flat", "categories": ["flipkart"], "rate": {"percent": 5}, "cap": {"amount": 4000, "period": "quarter"}}])
     people = [("docs_example_1", user_spend(flipkart="30000", confirmed="30000"))]

@@ -16,8 +16,7 @@ import pytest
 
 from cgcompile.datagen import generate_users
 from cgcompile.harness import Workspace
-from jobkit import Job
-from test_dbt_job import EDGE_USERS, assert_clean
+from support.jobkit import EDGE_USERS, Job, assert_clean
 
 TARGETS = ["duckdb", "mariadb"]
 

@@ -11,12 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import yaml
+
+from ..errors import CgError
 from ..model import Catalog
 from ..resolve import resolve_catalog
 from .render import Settings, compile_files, differences, write
 
 
-def settings_for(catalog: Catalog, rules_dir: Path, as_of: dt.date | None, overrides: dict, horizon: str | None = None) -> Settings:
+def settings_for(
+    catalog: Catalog, rules_dir: Path, as_of: dt.date | None, overrides: dict, horizon: str | None = None, lanes: int = 2
+) -> Settings:
     values = {**catalog.defaults(), **overrides}
     return Settings(
         rules_label=Path(rules_dir).name + "/",
@@ -24,7 +29,18 @@ def settings_for(catalog: Catalog, rules_dir: Path, as_of: dt.date | None, overr
         assumptions=tuple(sorted(values.items())),
         horizon=horizon or catalog.horizon,
         gst_percent=catalog.gst_percent,
+        lanes=lanes,
     )
+
+
+def project_lanes(project: Path) -> int:
+    """vars: cg_lanes of the dbt project: how many lane models to generate (2 where none says)."""
+    path = Path(project) / "dbt_project.yml"
+    doc = (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+    lanes = (doc.get("vars") or {}).get("cg_lanes", 2)
+    if not isinstance(lanes, int) or isinstance(lanes, bool) or lanes < 1:
+        raise CgError(f"{Path(project) / 'dbt_project.yml'}: vars.cg_lanes: expected a whole number of at least 1, got {lanes!r}")
+    return lanes
 
 
 def compile_catalog(catalog: Catalog, settings: Settings) -> dict[str, str]:
@@ -33,13 +49,14 @@ def compile_catalog(catalog: Catalog, settings: Settings) -> dict[str, str]:
     return compile_files(cards, settings)
 
 
-def load(rules_dir: Path, as_of: dt.date | None, assume: tuple[str, ...], horizon: str | None = None) -> dict[str, str]:
-    """Load and validate the rules (RulesInvalid on any problem), then compile them."""
-    from ..explain import horizon_choice, parse_assumptions
+def load(rules_dir: Path, as_of: dt.date | None, assume: tuple[str, ...], horizon: str | None = None, project: Path = Path("dbt_project")) -> dict[str, str]:
+    """Load and validate the rules (RulesInvalid on any problem), then compile them for `project`."""
     from ..loader import load_catalog
+    from ..options import horizon_choice, parse_assumptions
 
     catalog = load_catalog(rules_dir)
-    settings = settings_for(catalog, rules_dir, as_of, parse_assumptions(assume, catalog), horizon_choice(horizon, catalog))
+    overrides = parse_assumptions(assume, catalog)
+    settings = settings_for(catalog, rules_dir, as_of, overrides, horizon_choice(horizon, catalog), project_lanes(project))
     return compile_catalog(catalog, settings)
 
 

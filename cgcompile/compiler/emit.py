@@ -143,7 +143,7 @@ def line_sums(parts: tuple[EarnPart, ...]) -> list[tuple[str, ...]]:
     """The multi-category sums tiered parts read (each computed once, in the spend CTE)."""
     out: list[tuple[str, ...]] = []
     for p in parts:
-        if p.rule.kind == "tiered":
+        if p.tiers:
             for cats in (p.preceding, p.preceding + (p.category,)):
                 if len(cats) > 1 and cats not in out:
                     out.append(cats)
@@ -264,16 +264,10 @@ def check_kinds(rules: tuple[Rule, ...], card_file: str) -> None:
 
 def benefit_terms(rc: ResolvedCard, spend: Spend) -> tuple[list[exp.Expression], list[exp.Expression]]:
     """(rupee terms, points terms) of the card's extra benefits."""
-    groups = {
-        "welcome": rc.welcome,
-        "milestone": rc.milestones,
-        "fee_waiver": rc.fee_waivers,
-        "joining_fee_waiver": rc.joining_fee_waivers,
-    }
     rupees: list[exp.Expression] = []
     points: list[exp.Expression] = []
-    for kind, rules in groups.items():
-        for term, unit in BENEFIT_EMITTERS[kind](rules, rc, spend):
+    for kind, emitter in BENEFIT_EMITTERS.items():
+        for term, unit in emitter(rc.of_kind(kind), rc, spend):
             (points if unit == "points" else rupees).append(term)
     return rupees, points
 

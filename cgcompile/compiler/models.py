@@ -2,7 +2,7 @@
 arithmetic differs (see emit.monthly_units).
 
 Savings are one ephemeral model per card valid on the as-of date,
-card_savings__<id>, each reading the users model through these CTEs:
+int_card_savings__<id>, each reading the users model through these CTEs:
 
   spend     the six categories, their total T, partner shares split off a
             category, and any tiered line positions
@@ -28,11 +28,12 @@ points may go to.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from sqlglot import exp
 
 from ..model import CATEGORIES
-from ..resolve import ResolvedCard, active_rules
+from ..resolve import EarnPart, ResolvedCard, active_rules
 from . import emit
 from . import exprs as x
 
@@ -40,11 +41,11 @@ from . import exprs as x
 # (there was one, int_users_to_process): dbt splices an ephemeral ref into a model by parsing the
 # model's whole SQL with sqlparse, which for 44 card models cost ~3 s of every
 # run (issue 5).  The macro reads int_batch, a table, which needs no splicing.
-USERS_MACRO = "cg_users_in_chunk"
+USERS_MACRO = "cg_batch_users"
 USERS_ALIAS = "chunk_users"
 SAVINGS_MODEL = "int_card_savings"
 PARAMS_MODEL = "int_card_params"
-CARD_MODEL_PREFIX = "card_savings__"
+CARD_MODEL_PREFIX = "int_card_savings__"
 # Tables named REF_MARKER + model stand in for {{ ref('model') }}, and MACRO_MARKER
 # + macro for {{ macro() }}, until render.py writes the Jinja.
 REF_MARKER = "cgcompile_ref__"
@@ -83,20 +84,6 @@ SAVINGS_COLUMNS = (
     ("rank_key", f"net savings in paise × {CARD_SLOTS} + ({CARD_SLOTS - 1} − card_no): orders by net savings, then card_id"),
 )
 
-PARAM_COLUMNS = (
-    (CARD_KEY, None),
-    (REDEMPTION_KEY, None),
-    ("card_id", 100),
-    ("card_name", 200),
-    ("bank", 100),
-    ("joining_fees", None),
-    ("annual_fee", None),
-    ("redemption_method", 50),
-    ("redemption_rate", None),
-    ("reward", 10),
-)
-
-
 def ref_table(model: str) -> exp.Table:
     return exp.to_table(REF_MARKER + model)
 
@@ -106,7 +93,7 @@ def macro_table(macro: str, alias: str) -> exp.Table:
 
 
 def card_model(card_id: str) -> str:
-    """card_savings__<id>, shortened with a hash when dbt's CTE name would pass 64 characters."""
+    """int_card_savings__<id>, shortened with a hash when dbt's CTE name would pass 64 characters."""
     name = CARD_MODEL_PREFIX + card_id
     if len(name) <= MAX_MODEL_NAME:
         return name
@@ -114,8 +101,23 @@ def card_model(card_id: str) -> str:
     return name[: MAX_MODEL_NAME - 9] + "_" + digest
 
 
-def units_column(i: int) -> str:
-    return "part_" + str(i + 1)
+def units_column(part: EarnPart) -> str:
+    """The monthly (then yearly) units one rule earns in one category: amazon_r0 is rules[0] on amazon."""
+    return part.category + "_r" + str(part.rule.index)
+
+
+def rule_note(part: EarnPart) -> str:
+    """What a units column is, and where it was written: 'card_rules/x.yaml:14 rules[0] flat'."""
+    pos = part.rule.pos
+    share = f" on {part.portion.share}" if part.portion is not None and part.portion.kept else ""
+    rest = f" on the rest after {part.portion.share}" if part.portion is not None and not part.portion.kept else ""
+    return f"{shown_file(pos.file)}:{pos.line} rules[{part.rule.index}] {part.rule.kind}{share}{rest}"
+
+
+def shown_file(path: str) -> str:
+    """card_rules/x.yaml however the rules folder was spelled: the output must not depend on it."""
+    p = Path(path)
+    return p.parent.name + "/" + p.name
 
 
 def yearly_column(category: str) -> str:
@@ -130,7 +132,7 @@ def yearly_scale(rc: ResolvedCard) -> int:
 def _spend(rc: ResolvedCard) -> emit.Spend:
     sums = emit.line_sums(rc.earn)
     return emit.Spend(
-        lines=tuple((cats, "line_" + str(i + 1)) for i, cats in enumerate(sums)),
+        lines=tuple((cats, "line_" + "_".join(cats)) for cats in sums),
         split=tuple(c for c, _ in rc.splits),
     )
 
@@ -164,7 +166,9 @@ def _units_select(rc: ResolvedCard, dialect: str) -> exp.Select:
     cols = [x.col(USER_KEY)]
     for i, part in enumerate(rc.earn):
         units = emit.monthly_units(part, dialect, spend)
-        cols.append(x.alias(x.cast_decimal(units, x.UNITS_PRECISION, 2), units_column(i)))
+        column = x.alias(x.cast_decimal(units, x.UNITS_PRECISION, 2), units_column(part))
+        column.add_comments([rule_note(part)])
+        cols.append(column)
     cols += _benefit_columns(rc)
     query = exp.select(*cols).from_(SPEND_CTE)
     if dialect == "mysql" and _reuses_parts(rc):
@@ -180,7 +184,7 @@ ALL_ROWS = 18446744073709551615
 
 
 def _reuses_parts(rc: ResolvedCard) -> bool:
-    return any(len(p.members) > 1 for p in rc.pools) or any(p.rule.kind == "tiered" for p in rc.earn)
+    return any(len(p.members) > 1 for p in rc.pools) or any(p.tiers for p in rc.earn)
 
 
 def _depth(rc: ResolvedCard) -> int:
@@ -211,8 +215,8 @@ def _reader(rc: ResolvedCard, capped_level: bool):
 
     def read(j: int) -> exp.Expression:
         if capped_level and rc.earn[j].pool is not None:
-            return x.col(units_column(j))
-        return x.mul(x.col(units_column(j)), x.number(12))
+            return x.col(units_column(rc.earn[j]))
+        return x.mul(x.col(units_column(rc.earn[j])), x.number(12))
 
     return read
 
@@ -228,10 +232,10 @@ def _inner_levels(rc: ResolvedCard) -> list[tuple[str, exp.Select]]:
         cols = [x.col(USER_KEY)]
         for i, part in enumerate(rc.earn):
             if part.pool is None:
-                cols.append(x.col(units_column(i)))  # uncapped: monthly, as the units CTE has it
+                cols.append(x.col(units_column(part)))  # uncapped: monthly, as the units CTE has it
                 continue
             capped = x.cast_decimal(_capped(rc, i, depth, read), x.YEARLY_PRECISION, scale)
-            cols.append(x.alias(capped, units_column(i)))
+            cols.append(x.alias(capped, units_column(part)))
         cols += [x.col(c) for c in _benefit_names(rc)]
         name = CAPPED_CTE + str(depth)
         levels.append((name, exp.select(*cols).from_(source)))
@@ -266,7 +270,7 @@ def _yearly_select(rc: ResolvedCard, source: str) -> exp.Select:
         cols.append(x.alias(x.cast_decimal(x.add(*parts), x.YEARLY_PRECISION, scale), yearly_column(cat)))
         if cat in uncapped_categories(rc):
             # yearly = 12 × Σ monthly exactly, so yearly ÷ 12 needs no rounding
-            monthly = x.add(*(x.col(units_column(i)) for i, p in enumerate(rc.earn) if p.category == cat))
+            monthly = x.add(*(x.col(units_column(p)) for p in rc.earn if p.category == cat))
             cols.append(x.alias(x.cast_output(monthly), cat + "_points"))
     cols += [x.col(c) for c in _benefit_names(rc)]
     return exp.select(*cols).from_(source)
@@ -323,7 +327,7 @@ VALUED_CTE = "valued"
 
 
 def _balance_scale(rc: ResolvedCard) -> int:
-    amounts = [r.amount for r in (*rc.welcome, *rc.milestones) if r.unit == "points"]
+    amounts = [r.amount for r in rc.benefits if r.unit == "points"]
     return max([yearly_scale(rc)] + [x.scale_of(a) for a in amounts])
 
 
@@ -433,7 +437,7 @@ def _users() -> exp.Select:
 
 
 def card_savings_model(rc: ResolvedCard, card_no: int, as_of, assumptions: dict, dialect: str) -> exp.Select:
-    """card_savings__<id>: this card's figures for every user, for one SQL dialect."""
+    """int_card_savings__<id>: this card's figures for every user, for one SQL dialect."""
     emit.check_kinds(active_rules(rc.card, as_of, assumptions), rc.card.file)
     levels = _inner_levels(rc)
     ctes = [
@@ -484,45 +488,3 @@ def savings_model(card_models: list[str]) -> exp.Select:
 def card_numbers(cards: tuple[ResolvedCard, ...]) -> dict[str, int]:
     """card_no of each card: its place in card_id order."""
     return {card_id: i for i, card_id in enumerate(sorted(rc.id for rc in cards))}
-
-
-def _param_column(name: str, length: int | None, value) -> exp.Expression:
-    """One int_card_params column, typed the same in every row and in the empty catalog's."""
-    if name in (CARD_KEY, REDEMPTION_KEY):
-        typed = x.smallint(value)
-    elif length is not None:
-        typed = x.varchar(value, length)
-    elif name == "redemption_rate":
-        typed = x.cast_decimal(x.number(value), 5, 4)
-    else:
-        typed = x.cast_output(x.number(value))
-    return x.alias(typed, name)
-
-
-def _param_row(rc: ResolvedCard, card_no: int, option_no: int) -> exp.Select:
-    card = rc.card
-    option = rc.ladder[option_no]
-    values = {
-        CARD_KEY: card_no,
-        REDEMPTION_KEY: option_no,
-        "card_id": card.id,
-        "card_name": card.name,
-        "bank": card.bank,
-        "joining_fees": rc.fee,
-        "annual_fee": rc.annual_fee,
-        "redemption_method": option.method,
-        "redemption_rate": option.rupees_per_point,
-        "reward": card.reward,
-    }
-    return exp.select(*(_param_column(name, length, values[name]) for name, length in PARAM_COLUMNS))
-
-
-def params_model(cards: tuple[ResolvedCard, ...], numbers: dict[str, int]) -> exp.Select:
-    """int_card_params: the cards valid on the as-of date, one literal row per redemption option each (numbers: card_numbers)."""
-    if cards:
-        rows = _union([_param_row(rc, numbers[rc.id], k) for rc in cards for k in range(len(rc.ladder))])
-    else:
-        empty = [_param_column(name, length, "" if length else 0) for name, length in PARAM_COLUMNS]
-        nothing = exp.select(x.alias(x.number(1), "one")).subquery("nothing")
-        rows = exp.select(*empty).from_(nothing).where(exp.false())
-    return exp.select("*").from_(FINAL_CTE).with_(FINAL_CTE, as_=rows, copy=False)

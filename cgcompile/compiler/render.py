@@ -6,9 +6,11 @@ whether the committed files still match the rules.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
 import hashlib
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -24,8 +26,10 @@ from . import models
 
 MODELS_DIR = "models/generated"
 CARDS_DIR = MODELS_DIR + "/cards"
+LANES_DIR = MODELS_DIR + "/lanes"
 MACROS_DIR = "macros/generated"
-GENERATED_DIRS = (MODELS_DIR, MACROS_DIR)
+SEEDS_DIR = "seeds/generated"
+GENERATED_DIRS = (MODELS_DIR, MACROS_DIR, SEEDS_DIR)
 
 DIALECTS = ("duckdb", "mysql")  # mysql also serves the mariadb adapter
 
@@ -39,6 +43,7 @@ class Settings:
     assumptions: tuple[tuple[str, object], ...]  # every assumption, sorted by name
     horizon: str = "first_year"
     gst_percent: Decimal = Decimal(18)
+    lanes: int = 2  # dbt_project.yml vars: cg_lanes
 
     def header_text(self) -> str:
         values = ", ".join(name + "=" + _shown(v) for name, v in self.assumptions) or "none"
@@ -68,28 +73,29 @@ def render_sql(query: exp.Expression, dialect: str) -> str:
     return text
 
 
-def model_file(settings: Settings, materialized: str, build) -> str:
-    """One model, both dialects, chosen by the dbt adapter at compile time.
+def model_file(settings: Settings, materialized: str, build, notes: tuple[str, ...] = ()) -> str:
+    """One model for both dialects: one body where they agree, else a branch each.
 
-    `build(dialect)` gives the query for a dialect (arithmetic may differ per engine)."""
+    `build(dialect)` gives the query for a dialect (arithmetic may differ per
+    engine); `notes` are comment lines for a reader, after the header."""
     duck, mysql = (render_sql(build(d), d) for d in DIALECTS)
-    return "\n".join(
-        [
-            "-- " + settings.header_text(),
-            "{{ config(materialized='" + materialized + "') }}",
-            "",
-            "{% if target.type == 'duckdb' %}",
-            "",
-            duck,
-            "",
-            "{% else %}",
-            "",
-            mysql,
-            "",
-            "{% endif %}",
-            "",
-        ]
-    )
+    lines = ["-- " + settings.header_text(), *("-- " + n for n in notes), "{{ config(materialized='" + materialized + "') }}", ""]
+    if duck == mysql:
+        return "\n".join([*lines, duck, ""])
+    return "\n".join([*lines, "{% if target.type == 'duckdb' %}", "", duck, "", "{% else %}", "", mysql, "", "{% endif %}", ""])
+
+
+CARD_NOTES = (
+    "What every user of the batch earns on this card (docs/rules.md), one row per user:",
+    "  spend    the six categories, their total, partner shares, tiered line positions",
+    "  units    monthly units per rule and category (each column names its rule), extra benefits",
+    "  capped_n caps inside caps, innermost first; yearly: units per category after caps",
+    "  figures  the output figures; redeemed/valued: points sent down the redemption ladder",
+    "  final    net savings and rank_key = net savings in paise x 1000 + (999 - card_no):",
+    "           one integer that orders by net savings, then card_id (the top 10 is ROW_NUMBER over it)",
+    "MySQL/MariaDB: LIMIT 18446744073709551615 (all rows) keeps a CTE from being merged into",
+    "its reader, so that it is computed once per user rather than once per reference.",
+)
 
 
 def _column(name: str, description: str, tests: list | None = None) -> dict:
@@ -99,55 +105,104 @@ def _column(name: str, description: str, tests: list | None = None) -> dict:
     return out
 
 
+PARAMS_DESCRIPTION = (
+    ("card_no", "the card's number: its place among the cards in card_id order", "smallint"),
+    ("redemption_no", "the redemption option: 0 is the best, then the next ones points go to (docs/rules.md, Redemption)", "smallint"),
+    ("card_id", "the card's id (its file name under card_rules/)", "varchar(100)"),
+    ("card_name", "the card's name", "varchar(200)"),
+    ("bank", "the issuing bank", "varchar(100)"),
+    ("joining_fees", "the fee the fee horizon charges (joining or annual), with GST", "decimal(12,2)"),
+    ("annual_fee", "the annual (renewal) fee, with GST", "decimal(12,2)"),
+    ("redemption_method", "the redemption option's name", "varchar(50)"),
+    ("redemption_rate", "rupees per point of that option", "decimal(5,4)"),
+    ("reward", "cashback or points", "varchar(10)"),
+)
+
+
+def params_seed(cards: tuple[ResolvedCard, ...], numbers: dict[str, int]) -> str:
+    """int_card_params: one CSV line per card and redemption option points may go to."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([name for name, _, _ in PARAMS_DESCRIPTION])
+    for rc in cards:
+        for k, option in enumerate(rc.ladder):
+            writer.writerow([
+                numbers[rc.id], k, rc.id, rc.card.name, rc.card.bank, f"{rc.fee:.2f}", f"{rc.annual_fee:.2f}",
+                option.method, f"{option.rupees_per_point:.4f}", rc.card.reward,
+            ])
+    return out.getvalue()
+
+
 def schema_file(settings: Settings) -> str:
-    params = [
-        _column("card_no", "the card's number: its place among the cards in card_id order", ["not_null"]),
-        _column("redemption_no", "the redemption option: 0 is the best, then the next ones points go to", ["not_null"]),
-        _column("card_id", "the card's id (its file name under card_rules/)", ["not_null"]),
-        _column("card_name", "the card's name", ["not_null"]),
-        _column("bank", "the issuing bank", ["not_null"]),
-        _column("joining_fees", "the fee the fee horizon charges (joining or annual), with GST", ["not_null"]),
-        _column("annual_fee", "the annual (renewal) fee, with GST", ["not_null"]),
-        _column("redemption_method", "the redemption option's name", ["not_null"]),
-        _column("redemption_rate", "rupees per point of that option", ["not_null"]),
-        _column("reward", "cashback or points", ["not_null", {"accepted_values": {"values": ["cashback", "points"]}}]),
-    ]
+    """The generated models' and the seed's documentation, tests and column types."""
+    params = [_column(name, description, ["not_null"]) for name, description, _ in PARAMS_DESCRIPTION]
+    params[-1]["tests"].append({"accepted_values": {"values": ["cashback", "points"]}})
     # int_card_savings is ephemeral, so a test of it recomputes every user × card
     # (MariaDB materialises the UNION ALL); and its keys cannot be NULL (user_id
     # comes from a NOT NULL column, card_id is a literal).  Documented, not tested.
     savings = [_column(name, description) for name, description in models.SAVINGS_COLUMNS]
     doc = {
         "version": 2,
-        "models": [
+        "seeds": [
             {
-                "name": "int_card_params",
+                "name": models.PARAMS_MODEL,
                 "description": "The cards valid on the as-of date, one row per redemption option the points may go to, from card_rules/.",
+                "config": {"column_types": {name: kind for name, _, kind in PARAMS_DESCRIPTION}},
                 "tests": [
                     {"cg_unique_key": {"columns": ["card_no", "redemption_no"]}},
                     {"cg_unique_key": {"columns": ["card_id", "redemption_no"]}},
                 ],
                 "columns": params,
             },
+        ],
+        "models": [
             {
-                "name": "int_card_savings",
-                "description": "Each user's figures for each card: the UNION ALL of the ephemeral card_savings__<card_id> models, from card_rules/.",
+                "name": models.SAVINGS_MODEL,
+                "description": "Each user's figures for each card: the UNION ALL of the ephemeral "
+                               + models.CARD_MODEL_PREFIX + "<card_id> models, from card_rules/.",
                 "columns": savings,
             },
+            *(
+                {
+                    "name": "int_top_cards_lane_" + str(lane),
+                    "description": "MySQL/MariaDB: lane " + str(lane) + " of " + str(settings.lanes) + ", ranks chunks "
+                                   + str(lane - 1) + ", " + str(lane - 1 + settings.lanes)
+                                   + ", ... of the batch into int_top_cards_staged (macros/batch/lanes.sql) beside the"
+                                   + " other lanes. No table of its own; not built on DuckDB.",
+                }
+                for lane in range(1, settings.lanes + 1)
+            ),
         ],
     }
     body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=1000)
     return "# " + settings.header_text() + "\n" + body
 
 
-def version_file(settings: Settings, others: dict[str, str]) -> str:
-    """rules_version(): 12 hex digits of sha256 over every other generated file.
+def lane_file(lane: int, lanes: int) -> str:
+    """A lane model (macros/batch/lanes.sql); MySQL/MariaDB only."""
+    return "\n".join([
+        "-- generated by cgcompile from dbt_project.yml (vars: cg_lanes: " + str(lanes) + ") — do not edit; run `cgcompile rules`",
+        "{{ config(materialized='cg_lane', lane=" + str(lane) + ", enabled=target.type != 'duckdb') }}",
+        "",
+        "-- Lane " + str(lane) + " of " + str(lanes) + ": ranks chunks " + str(lane - 1) + ", " + str(lane - 1 + lanes)
+        + ", ... of the batch into int_top_cards_staged, which must be created (empty) first:",
+        "{%- do ref('int_top_cards_staged') %}",
+        "",
+        "select * from {{ ref('int_top_cards') }}",
+        "",
+    ])
+
+
+def version_file(settings: Settings, ruled: dict[str, str]) -> str:
+    """rules_version(): 12 hex digits of sha256 over the files the rules decide.
 
     The macro returns the bare digits (callers write '{{ rules_version() }}');
-    hex digits need no escaping inside a SQL string.
+    hex digits need no escaping inside a SQL string.  Documentation and the
+    lane models are left out: they change no figure.
     """
     digest = hashlib.sha256()
-    for path in sorted(others):
-        digest.update(path.encode() + b"\0" + others[path].encode() + b"\0")
+    for path in sorted(ruled):
+        digest.update(path.encode() + b"\0" + ruled[path].encode() + b"\0")
     short = digest.hexdigest()[:12]
     return (
         "-- " + settings.header_text() + "\n"
@@ -172,19 +227,23 @@ def compile_files(cards: tuple[ResolvedCard, ...], settings: Settings) -> dict[s
     if len(cards) > models.CARD_SLOTS:
         raise CgError(f"{len(cards)} cards are valid on {settings.as_of}; the ranking key (compiler/models.py, rank_key) holds at most {models.CARD_SLOTS}")
     assumptions = dict(settings.assumptions)
-    files = {}
+    ruled = {}
     card_models = []
     numbers = models.card_numbers(cards)
     for rc in cards:
         name = models.card_model(rc.id)
         card_models.append(name)
         build = functools.partial(models.card_savings_model, rc, numbers[rc.id], settings.as_of, assumptions)
-        files[CARDS_DIR + "/" + name + ".sql"] = model_file(settings, "ephemeral", build)
+        notes = (rc.card.name + " (" + models.shown_file(rc.card.file) + ")", *CARD_NOTES)
+        ruled[CARDS_DIR + "/" + name + ".sql"] = model_file(settings, "ephemeral", build, notes)
     union = model_file(settings, "ephemeral", lambda _: models.savings_model(card_models))
-    files[MODELS_DIR + "/" + models.SAVINGS_MODEL + ".sql"] = union
-    files[MODELS_DIR + "/" + models.PARAMS_MODEL + ".sql"] = model_file(settings, "table", lambda _: models.params_model(cards, numbers))
+    ruled[MODELS_DIR + "/" + models.SAVINGS_MODEL + ".sql"] = union
+    ruled[SEEDS_DIR + "/" + models.PARAMS_MODEL + ".csv"] = params_seed(cards, numbers)
+    files = dict(ruled)
     files[MODELS_DIR + "/schema.yml"] = schema_file(settings)
-    files[MACROS_DIR + "/rules_version.sql"] = version_file(settings, files)
+    for lane in range(1, settings.lanes + 1):
+        files[LANES_DIR + "/int_top_cards_lane_" + str(lane) + ".sql"] = lane_file(lane, settings.lanes)
+    files[MACROS_DIR + "/rules_version.sql"] = version_file(settings, ruled)
     return dict(sorted(files.items()))
 
 

@@ -25,7 +25,7 @@ counts as (
         count(recs.user_id) as recommendations,
         coalesce(max(recs.{{ adapter.quote('rank') }}), 0) as max_rank
     from users
-    left join {{ ref('card_recommendations') }} as recs on recs.user_id = users.user_id
+    left join {{ ref('card_recommendations') }} as recs on users.user_id = recs.user_id
     group by users.user_id
 
 ),
@@ -35,7 +35,8 @@ final as (
     select counts.*
     from counts
     cross join cards
-    where counts.recommendations <> case when cards.card_count < {{ cg_top_n() }} then cards.card_count else {{ cg_top_n() }} end
+    where
+        counts.recommendations <> case when cards.card_count < {{ cg_top_n() }} then cards.card_count else {{ cg_top_n() }} end
         or counts.max_rank <> counts.recommendations
 
 )

@@ -2,9 +2,8 @@
 --
 -- On MySQL/MariaDB the table's unique key unique_user_rank already refuses a
 -- second row, so when that key is in place (checked on the live table) there
--- is nothing to scan: the scan read the batch's rows once more, 46 s at 2M
--- users and 29 s for a weekly run's 500K rows scattered over a 20M-row table
--- (issue 5).  Without the key (DuckDB, or a table someone altered) it scans.
+-- is nothing to scan (the scan cost a read of the batch's rows,
+-- docs/performance.md).  Without the key (DuckDB, or a table altered) it scans.
 
 {%- set recs = ref('card_recommendations') %}
 {%- set rank = adapter.quote('rank') %}

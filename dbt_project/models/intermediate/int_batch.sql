@@ -1,8 +1,25 @@
-{{ config(pre_hook="{{ cg_mark_pending() }}", post_hook="{{ cg_index_batch_chunks() }}") }}
+{{
+    config(
+        pre_hook="{{ cg_mark_pending() }}",
+        post_hook="{{ cg_add_keys('add primary key (chunk_no, user_no), add unique index cg_user_no (user_no), add index cg_user_id (user_id)') }}",
+    )
+}}
 
--- The users this run holds (status pending after the pre-hook), with the
--- moment the batch was taken: it becomes their last_processed_at, so data
--- that changes while the run is under way is picked up by the next run.
+-- Select: the users this run holds (status pending after the pre-hook,
+-- batch/status.sql), with the moment the batch was taken: it becomes their
+-- last_processed_at, so data that changes while the run is under way is
+-- picked up by the next run.  Chunks: each user's chunk_no (batch/chunks.sql).
+-- On MySQL/MariaDB the post-hook keys the table: the card models read a
+-- chunk as a range of the primary key, and the status update joins the input
+-- table to it on user_id.
+
+{%- set rows_with_this_id -%}
+{%- if cg_enforces_unique(cg_source_relation(), ['user_id']) -%}
+1
+{%- else -%}
+(select count(*) from {{ source('cashkaro', 'user_spending_data') }} as same where {{ cg_user_key('same.user_id') }} = {{ cg_user_key('users.user_id') }})
+{%- endif -%}
+{%- endset %}
 
 with users as (
 
@@ -15,19 +32,12 @@ pending as (
     -- A user_id shared by two rows of the input (no primary key, or ids equal
     -- under the comparison rule of cg_user_key) fails those rows, not the run:
     -- nobody can tell which spend is right.
+    -- With the PRD's primary key (MySQL/MariaDB) ids are unique by the collation.
     select
         users.*,
-        {%- if cg_enforces_unique(cg_source_relation(), ['user_id']) %}
-        {#- MySQL/MariaDB with the PRD's primary key: ids are unique by the collation. #}
-        1 as rows_with_this_id
-        {%- else %}
-        (
-            select count(*) from {{ source('cashkaro', 'user_spending_data') }} as same
-            where {{ cg_user_key('same.user_id') }} = {{ cg_user_key('users.user_id') }}
-        ) as rows_with_this_id
-        {%- endif %}
+        {{ rows_with_this_id }} as rows_with_this_id
     from users
-    where processing_status = 'pending'
+    where users.processing_status = 'pending'
 
 ),
 
@@ -38,7 +48,7 @@ numbered as (
     -- numbers make the chunks.
     select
         pending.*,
-        row_number() over (order by user_id) as user_no,
+        row_number() over (order by pending.user_id) as user_no,
         count(*) over () as batch_users
     from pending
 
@@ -57,8 +67,10 @@ final as (
         other_online,
         case
             when rows_with_this_id > 1
-            then concat('user_id is not unique: ', {{ cg_text('rows_with_this_id') }},
-                ' rows of user_spending_data have it (ids compare ignoring case, accents and trailing spaces)')
+                then concat(
+                    'user_id is not unique: ', {{ cg_text('rows_with_this_id') }},
+                    ' rows of user_spending_data have it (ids compare ignoring case, accents and trailing spaces)'
+                )
             else processing_error
         end as processing_error,
         {{ cg_now() }} as batch_started_at,

@@ -1,19 +1,13 @@
 {{ config(materialized='ephemeral') }}
 
--- MySQL/MariaDB: the current chunk's users (macros/chunks.sql), each with
--- their 10 best cards by yearly net savings (ties: card_id), computed and
--- ranked inside the database.  The lanes rank chunks with it at once
--- (macros/lanes.sql); card_recommendations copies the rows.  DuckDB ranks in
--- card_recommendations itself.
---
--- The per-card rows (int_card_savings) carry numbers, not ids: user_no,
--- card_no, and rank_key, one integer that orders by net savings descending
--- and then card_id (compiler/models.py).  ROW_NUMBER over that one key picks
--- the top 10; card_recommendations joins ids, names and redemption columns
--- on those 10 only.
+-- Rank: each user of the batch with their 10 best cards by yearly net savings
+-- (ties: card_id), as numbers.  The per-card rows (int_card_savings) carry
+-- user_no, card_no and rank_key, one integer that orders by net savings
+-- descending and then card_id (the compiler's rank_key); ROW_NUMBER over it
+-- picks the top 10.  `dbt show -s int_top_cards` ranks the whole batch; the
+-- lanes rank it a chunk at a time (batch/lanes.sql).  MySQL/MariaDB's form:
+-- DuckDB ranks in card_recommendations, over the keys alone.
 
-{#- MariaDB/MySQL's window carries the whole row: a second reference to the
-    savings would compute them twice (DuckDB's form is in card_recommendations). #}
 with savings as (
 
     select * from {{ ref('int_card_savings') }}
@@ -24,14 +18,8 @@ ranked as (
 
     select
         savings.*,
-        row_number() over (partition by user_no order by rank_key desc) as card_rank
+        row_number() over (partition by savings.user_no order by savings.rank_key desc) as card_rank
     from savings
-
-),
-
-top_ranked as (
-
-    select * from ranked where card_rank <= {{ cg_top_n() }}
 
 ),
 
@@ -52,7 +40,8 @@ final as (
         other_online_points,
         redemption_no,
         redemption_rate
-    from top_ranked
+    from ranked
+    where card_rank <= {{ cg_top_n() }}
 
 )
 

@@ -1,31 +1,20 @@
-{{
-    config(
-        materialized='batch_incremental',
-        row_key=['user_id', 'rank'],
-        post_hook="{{ cg_mark_processed() }}",
-    )
-}}
+{{ config(materialized='cg_batch', row_key=['user_id', 'rank'], post_hook="{{ cg_mark_processed() }}") }}
 
--- Each processed user's 10 best cards by yearly net savings, with the card's
--- ids, name and redemption.  The run replaces the rows of the users in this
--- batch and leaves everybody else's rows as they are
--- (macros/batch_incremental.sql), one chunk of users at a time:
--- DuckDB ranks the chunk here; MySQL/MariaDB copies it from the lanes that
--- ranked it with int_top_cards (macros/lanes.sql).
---
--- The per-card rows (int_card_savings) carry numbers, not ids: user_no,
--- card_no, and rank_key, one integer that orders by net savings descending
--- and then card_id (compiler/models.py).  ROW_NUMBER over that one key picks
--- the top 10; ids, names and redemption columns are joined on those 10 only.
+-- Write: each processed user's 10 best cards by yearly net savings, with the
+-- card's ids, name and redemption, replacing the batch users' earlier rows
+-- and nobody else's, a chunk at a time, in one transaction with the status
+-- update (batch/write.sql).  The ranked rows carry numbers (user_no,
+-- card_no, redemption_no); ids, names and methods are joined on the 10 kept.
 
 {{ cg_require_lanes_selected() }}
 
+{#- DuckDB numbers the rows: unique, and above every earlier id (batch/write.sql
+    sets cg_id_base).  MySQL/MariaDB's id is auto-increment. #}
+{%- set id_column = "getvariable('cg_id_base') + top_cards.user_no * 10 + top_cards.card_rank as id," if target.type == 'duckdb' else '' %}
+
 {% if target.type == 'duckdb' -%}
-{#- DuckDB rewrites a ROW_NUMBER over one key, filtered to <= 10, into a
-    per-user top-N aggregate, cheaper than sorting every user x card row
-    (issue 5; README, Performance).  It ranks the keys alone and joins the ten
-    rows back from the materialized savings.  MariaDB/MySQL has no such
-    rewrite: its form is int_top_cards. #}
+{#- DuckDB turns a ROW_NUMBER over one key, filtered to <= 10, into a per-user
+    top-N aggregate: it ranks the keys alone and joins the ten rows back. #}
 with savings as materialized (
 
     select * from {{ ref('int_card_savings') }}
@@ -44,28 +33,29 @@ ranked as (
 
 top_cards as (
 
-    select
-        savings.*,
-        ranked.card_rank
+    select savings.*, ranked.card_rank
     from ranked
-    inner join savings
-        on savings.user_no = ranked.user_no
-        and savings.rank_key = ranked.rank_key
+    inner join savings on savings.user_no = ranked.user_no and savings.rank_key = ranked.rank_key
     where ranked.card_rank <= {{ cg_top_n() }}
 
 ),
 {%- else -%}
--- depends_on: {{ ref('int_top_cards_lane_1') }}, {{ ref('int_top_cards_lane_2') }}
+{#- MySQL/MariaDB: the lanes ranked the chunks (batch/lanes.sql); copy them. #}
+{%- for lane in range(1, cg_lanes() + 1) %}{% do ref('int_top_cards_lane_' ~ lane) %}{% endfor %}
 with top_cards as (
 
-    select * from {{ ref('int_top_cards_staged') }} where chunk_no = {{ cg_current_chunk() }}
+    select * from {{ ref('int_top_cards_staged') }}
+    where {{ cg_all_chunks() }}
 
 ),
 {%- endif %}
 
 batch as (
 
-    select user_no, user_id from {{ cg_users_in_chunk() }} as chunk_users
+    select
+        user_no,
+        user_id
+    from {{ cg_batch_users() }} as batch_users
 
 ),
 
@@ -78,11 +68,7 @@ cards as (
 final as (
 
     select
-        {%- if target.type == 'duckdb' %}
-        {#- Unique: one user_no per user in the batch, rank 1..10; above every
-            earlier id (macros/batch_incremental.sql, cg_set_id_base_sql). #}
-        {{ cg_id_base() }} + top_cards.user_no * 10 + top_cards.card_rank as id,
-        {%- endif %}
+        {{ id_column }}
         batch.user_id,
         top_cards.card_rank as {{ adapter.quote('rank') }},
         cards.card_name,
@@ -103,10 +89,8 @@ final as (
         '{{ cg_batch_id() }}' as batch_id,
         '{{ rules_version() }}' as rules_version
     from top_cards
-    inner join batch on batch.user_no = top_cards.user_no
-    inner join cards
-        on cards.card_no = top_cards.card_no
-        and cards.redemption_no = top_cards.redemption_no
+    inner join batch on top_cards.user_no = batch.user_no
+    inner join cards on top_cards.card_no = cards.card_no and top_cards.redemption_no = cards.redemption_no
 
 )
 

@@ -28,10 +28,12 @@ derived as (
     select
         spend.*,
         case
-            when avg_confirmed_gmv
-                - (avg_amazon_gmv + avg_flipkart_gmv + avg_myntra_gmv + avg_ajio_gmv + avg_grocery_gmv) > 0
-            then avg_confirmed_gmv
-                - (avg_amazon_gmv + avg_flipkart_gmv + avg_myntra_gmv + avg_ajio_gmv + avg_grocery_gmv)
+            when
+                spend.avg_confirmed_gmv
+                - (spend.avg_amazon_gmv + spend.avg_flipkart_gmv + spend.avg_myntra_gmv + spend.avg_ajio_gmv + spend.avg_grocery_gmv) > 0
+                then
+                    spend.avg_confirmed_gmv
+                    - (spend.avg_amazon_gmv + spend.avg_flipkart_gmv + spend.avg_myntra_gmv + spend.avg_ajio_gmv + spend.avg_grocery_gmv)
             else cast(0 as decimal(12, 2))
         end as other_online
     from spend
@@ -51,15 +53,24 @@ final as (
         other_online,
         {#- The bound is model.MAX_MONTHLY_SPEND: above it the PRD's DECIMAL(12,2)
             outputs could overflow and fail the whole batch, so the user fails. #}
-        nullif(concat_ws('; '
+        nullif(concat_ws(
+            '; '
             {%- for column in cg_spend_columns() %},
-            case when {{ column }} < 0
-                then concat('{{ column }} is negative (', {{ cg_text(column) }}, ')') end
+            case
+                when {{ column }} < 0
+                    then concat('{{ column }} is negative (', {{ cg_text(column) }}, ')')
+            end
             {%- endfor %},
-            case when avg_amazon_gmv + avg_flipkart_gmv + avg_myntra_gmv + avg_ajio_gmv + avg_grocery_gmv
+            case
+                when
+                    avg_amazon_gmv + avg_flipkart_gmv + avg_myntra_gmv + avg_ajio_gmv + avg_grocery_gmv
                     + other_online > 1000000000.00
-                then concat('total monthly spend ', {{ cg_text('avg_amazon_gmv + avg_flipkart_gmv + avg_myntra_gmv + avg_ajio_gmv + avg_grocery_gmv + other_online') }},
-                    ' is above 1000000000.00') end
+                    then concat(
+                        'total monthly spend ',
+                        {{ cg_text('avg_amazon_gmv + avg_flipkart_gmv + avg_myntra_gmv + avg_ajio_gmv + avg_grocery_gmv + other_online') }},
+                        ' is above 1000000000.00'
+                    )
+            end
         ), '') as processing_error,
         processing_status,
         last_processed_at,

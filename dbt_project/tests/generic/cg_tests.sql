@@ -3,8 +3,7 @@
 
 {#- Every row-level check of a model in one test and one read of its rows: a
     dbt test node, and a read of the rows, costs more than the check itself
-    (on MariaDB a weekly run's 500K rows are scattered over a 20M-row table:
-    about 25 s a read, issue 5).  A row is offending when a column of
+    (docs/performance.md).  A row is offending when a column of
     `not_null` is NULL or an expression of `expressions` (name: condition) is
     not true; failed_checks names everything it fails, e.g.
     'card_id is null, net_savings_identity'. -#}
@@ -18,13 +17,14 @@ with checked as (
 final as (
 
     select
-        concat_ws(', '
-        {%- for column in not_null %},
+        concat_ws(
+            ', '
+            {%- for column in not_null %},
             case when {{ adapter.quote(column) }} is null then '{{ column }} is null' end
-        {%- endfor %}
-        {%- for name, condition in expressions.items() %},
+            {%- endfor %}
+            {%- for name, condition in expressions.items() %},
             case when {{ condition }} then null else '{{ name }}' end
-        {%- endfor %}
+            {%- endfor %}
         ) as failed_checks,
         checked.*
     from checked

@@ -1,0 +1,1 @@
+"""What the tests share: model builders, the fixed test catalog, the dbt stand-in, the job driver."""
