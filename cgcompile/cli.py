@@ -2,13 +2,19 @@
 
 Exit codes (documented in README.md):
   0  ok
-  1  invalid rules, stale generated files, failed verification
+  1  invalid rules, stale generated files, failed verification, user ids already loaded,
+     an alert (status --check)
   2  usage error or internal error
 Every command's logic lives in its own module; this file parses options,
 calls one function and maps errors to exit codes in one place (`main`).
+With --json a command prints one JSON document on stdout when it exits 0 or
+1; usage and internal errors (2) print only to stderr, as without it.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import json
 import sys
 from pathlib import Path
 
@@ -22,6 +28,46 @@ DEFAULT_RULES = Path("card_rules")
 class Stale(CgError):
     """Generated files differ from what the rules compile to (exit 1)."""
 
+    exit_code = 1
+
+
+class AlertRaised(CgError):
+    """status --check found an alert, printed with the status (exit 1)."""
+
+    exit_code = 1
+
+
+class Reported(CgError):
+    """A --json command printed its report; exit as its failure would, printing nothing more."""
+
+    def __init__(self, failure: CgError):
+        super().__init__(str(failure))
+        self.exit_code = failure.exit_code
+
+
+def echo_json(doc: dict, failure: CgError | None = None) -> None:
+    """The one JSON document of a --json command; its failure still sets the exit code."""
+    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    if failure is not None:
+        raise Reported(failure) from failure
+
+
+@contextlib.contextmanager
+def rules_reported(as_json: bool):
+    """With --json, invalid rules print check's document instead of file:line:col lines."""
+    try:
+        yield
+    except RulesInvalid as e:
+        if not as_json:
+            raise
+        from .loader import check_json
+
+        echo_json(check_json(None, e.problems), e)
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document on stdout (see README); exit codes unchanged."
+)
 
 rules_dir_option = click.option(
     "--rules-dir",
@@ -40,12 +86,17 @@ def cli() -> None:
 
 @cli.command()
 @rules_dir_option
-def check(rules_dir: Path) -> None:
+@json_option
+def check(rules_dir: Path, as_json: bool) -> None:
     """Validate card_rules/; print every error as file:line:col and exit 1 if any."""
-    from .loader import load_catalog
+    from .loader import check_json, load_catalog
 
-    catalog = load_catalog(rules_dir)
-    click.echo(f"{len(catalog.cards)} cards OK ({rules_dir})")
+    with rules_reported(as_json):
+        catalog = load_catalog(rules_dir)
+    if as_json:
+        echo_json(check_json(len(catalog.cards)))
+    else:
+        click.echo(f"{len(catalog.cards)} cards OK ({rules_dir})")
 
 
 @cli.command()
@@ -95,23 +146,41 @@ def explain(amazon, flipkart, myntra, ajio, grocery, confirmed, as_of, top, assu
 @click.option("--assume", multiple=True, metavar="NAME=VALUE", help="Override an assumption's default (repeatable).")
 @horizon_option
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing every stale, missing or extra generated file.")
-def rules(rules_dir: Path, out: Path, as_of, assume, horizon, check: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="With --check: print the result as one JSON document (see README).")
+def rules(rules_dir: Path, out: Path, as_of, assume, horizon, check: bool, as_json: bool) -> None:
     """Compile card_rules/ into the generated dbt models (DuckDB and MySQL/MariaDB)."""
     from . import compiler
 
-    files = compiler.load(rules_dir, as_of.date() if as_of else None, assume, horizon, out)
+    if as_json and not check:
+        raise click.UsageError("--json goes with --check (writing the files prints no report)")
+    with rules_reported(as_json):
+        files = compiler.load(rules_dir, as_of.date() if as_of else None, assume, horizon, out)
     if check:
-        problems = compiler.differences(out, files)
-        if problems:
-            raise Stale("\n".join(problems + [f"{len(problems)} generated file(s) out of date in {out}; run `cgcompile rules`"]))
-        click.echo(f"{len(files)} generated files up to date in {out}")
+        check_generated(out, files, as_json)
         return
     for line in compiler.write(out, files):
         click.echo(line)
 
 
+def check_generated(out: Path, files: dict[str, str], as_json: bool) -> None:
+    from . import compiler
+
+    changes = compiler.changed_files(out, files)
+    failure = None
+    if changes:
+        lines = [f"{kind}: {path}" for kind, path in changes]
+        failure = Stale("\n".join(lines + [f"{len(lines)} generated file(s) out of date in {out}; run `cgcompile rules`"]))
+    if as_json:
+        echo_json(compiler.check_json(out, files, changes), failure)
+    elif failure is not None:
+        raise failure
+    else:
+        click.echo(f"{len(files)} generated files up to date in {out}")
+
+
 target_option = click.option(
     "--target",
+    "-t",
     default=None,
     help="dbt target in dbt_project/profiles.yml (default: the profile's default, duckdb).",
 )
@@ -131,12 +200,17 @@ def demo(users: int, seed: int, target: str | None) -> None:
 
 
 @cli.command("generate-users")
-@click.option("--count", type=int, required=True, help="How many users to add to user_spending_data.")
+@click.option(
+    "--count",
+    type=click.IntRange(min=0),
+    required=True,
+    help="How many users to add, the PRD's 3 sample users among them unless already there; 0 only creates the table.",
+)
 @click.option("--seed", type=int, default=42, show_default=True, help="Same seed, same users.")
 @click.option("--prefix", default="GEN", show_default=True, help="user_id prefix (use another to add more users to a table).")
 @target_option
 def generate_users(count: int, seed: int, prefix: str, target: str | None) -> None:
-    """Bulk-load realistic users (the reference spending mix) into user_spending_data."""
+    """Bulk-load realistic users (the reference spending mix) into user_spending_data, all or nothing."""
     from . import db
     from .run import create_source_table, ensure_profiles, load_generated
 
@@ -154,22 +228,87 @@ def generate_users(count: int, seed: int, prefix: str, target: str | None) -> No
 @horizon_option
 @click.option("--assume", multiple=True, metavar="NAME=VALUE", help="Override an assumption's default (repeatable).")
 @rules_dir_option
-def verify(target: str, users: int, seed: int, no_boundary: bool, horizon, assume, rules_dir: Path) -> None:
+@json_option
+def verify(target: str, users: int, seed: int, no_boundary: bool, horizon, assume, rules_dir: Path, as_json: bool) -> None:
     """Prove the compiled SQL equals the reference evaluator: dbt build on scratch data, compare every column."""
-    from .harness import run_verify
+    from .harness import run_verify, verify_command
 
-    run_verify(target, users, seed, not no_boundary, rules_dir, click.echo, horizon=horizon, assume=assume)
+    if not as_json:
+        run_verify(target, users, seed, not no_boundary, rules_dir, click.echo, horizon=horizon, assume=assume)
+        return
+    # dbt logs to whatever sys.stdout is when it starts; stdout is kept for the JSON document.
+    with rules_reported(as_json), contextlib.redirect_stdout(sys.stderr):
+        progress = functools.partial(click.echo, err=True)
+        report = verify_command(target, users, seed, not no_boundary, rules_dir, progress, horizon=horizon, assume=assume)
+    echo_json(report.as_json(), report.failure())
+
+
+@cli.command()
+@target_option
+@json_option
+@click.option("--check", "check_alerts", is_flag=True, help="Evaluate the alerts (the PRD, 8.2); exit 1 when one holds.")
+@click.option("--fail-on", type=click.Choice(["warning", "critical"]), default="warning", show_default=True, help="With --check: the lowest alert level that exits 1.")
+@click.option("--stall-minutes", type=click.FloatRange(min=0), default=15, show_default=True, help="Critical: a run with no progress for this long.")
+@click.option("--error-rate-critical", type=click.FloatRange(min=0), default=5, show_default=True, help="Critical: percent of the last batch's users that failed.")
+@click.option("--error-rate-warning", type=click.FloatRange(min=0), default=1, show_default=True, help="Warning: percent of the last batch's users that failed.")
+@click.option("--throughput-critical", type=click.FloatRange(min=0), default=100, show_default=True, help="Critical: users per minute of a running batch.")
+@click.option("--throughput-warning", type=click.FloatRange(min=0), default=500, show_default=True, help="Warning: users per minute of a running batch.")
+@click.option("--min-batch-users", type=click.IntRange(min=0), default=100, show_default=True, help="Smaller batches are not judged on their error rate.")
+def status(target, as_json, check_alerts, fail_on, stall_minutes, error_rate_critical, error_rate_warning,
+           throughput_critical, throughput_warning, min_batch_users) -> None:
+    """Users by status, the batch under way (progress, throughput, ETA), recent errors and the last batches."""
+    from . import db
+    from .run import ensure_profiles
+    from .status import Alert, Run, Status, StatusError, Thresholds, render, status_now
+
+    limits = Thresholds(stall_minutes, error_rate_critical, error_rate_warning, throughput_critical, throughput_warning, min_batch_users)
+    project = ensure_profiles()
+    target_config = db.read_target(project, target)
+    try:
+        result = status_now(target_config, project, limits)
+    except StatusError as e:
+        if not check_alerts:
+            raise
+        # The PRD's "database connection lost" alert: reported like the others.
+        result = Status(target_config.name, {}, Run("unknown"), None, None, 0, [], [Alert("critical", "database", str(e))])
+    click.echo(json.dumps(result.as_json(), default=str, indent=2) if as_json else render(result))
+    levels = ("critical",) if fail_on == "critical" else ("critical", "warning")
+    if check_alerts and any(a.level in levels for a in result.alerts):
+        raise AlertRaised(f"{len(result.alerts)} alert(s)")
+
+
+@cli.command()
+@click.option("--failed", is_flag=True, required=True, help="Set failed users back to new (the only kind today; required so the intent is explicit).")
+@click.option("--older-than", default="0", show_default=True, help="Only users whose last processing is older than this: 1h, 30m, 2d; 0 = all.")
+@target_option
+def reprocess(failed: bool, older_than: str, target) -> None:
+    """Queue failed users for the next run: status new, error cleared (the PRD, 7.2)."""
+    from . import db
+    from .reprocess import parse_age, reset_failed
+    from .run import ensure_profiles
+
+    try:
+        age = parse_age(older_than)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--older-than") from e
+    project = ensure_profiles()
+    count = reset_failed(db.read_target(project, target), age, project)
+    click.echo(f"{count:,} failed users set back to new; the next `dbt build` processes them")
 
 
 def main(argv: list[str] | None = None) -> int:
     """The one error boundary: map every failure to a message and an exit code."""
     try:
         cli.main(args=argv, prog_name="cgcompile", standalone_mode=False)
+    except Reported as e:
+        return e.exit_code
     except RulesInvalid as e:
         click.echo(str(e), err=True)
         return 1
     except Stale as e:
         click.echo(str(e), err=True)
+        return 1
+    except AlertRaised:
         return 1
     except CgError as e:
         click.echo(f"error: {e}", err=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 # The PRD's three sample users (3.1), always first in a demo dataset.
 PRD_SAMPLE_USERS: tuple[tuple[str, int, int, int, int, int, int], ...] = (
@@ -62,10 +62,12 @@ def _amount(rng: random.Random, bounds: tuple[int, int]) -> str:
     return f"{paise // 100}.{paise % 100:02d}"
 
 
-def generate_users(count: int, seed: int = 42, prefix: str = "GEN") -> Iterator[tuple[str, ...]]:
-    """`count` users as text tuples in COLUMNS order; the PRD's samples first."""
+def generate_users(
+    count: int, seed: int = 42, prefix: str = "GEN", samples: Sequence[tuple] = PRD_SAMPLE_USERS
+) -> Iterator[tuple[str, ...]]:
+    """`count` users as text tuples in COLUMNS order; `samples` (the PRD's) first, then `prefix` ids numbered on."""
     rng = random.Random(seed)
-    samples = PRD_SAMPLE_USERS[: max(0, min(count, len(PRD_SAMPLE_USERS)))]
+    samples = samples[: max(0, min(count, len(samples)))]
     for user_id, *spend in samples:
         yield (user_id, *(f"{v}.00" for v in spend))
     width = len(str(count))

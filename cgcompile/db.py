@@ -6,6 +6,7 @@ renders it the way dbt does (env_var with defaults), so `cgcompile` and
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import shutil
@@ -94,23 +95,54 @@ def duckdb_file(target: Target, project_dir: Path = PROJECT_DIR) -> Path:
     return p if p.is_absolute() else project_dir / p
 
 
-def connect(target: Target, project_dir: Path = PROJECT_DIR):
-    """A DB-API connection to the target's database."""
+class DatabaseError(CgError):
+    """The database refused a connection or a statement; the message names the target."""
+
+
+def describe(target: Target, project_dir: Path = PROJECT_DIR) -> str:
+    """Where the target's data lives, for messages (never the password)."""
+    if target.type == "duckdb":
+        return f"target '{target.name}' ({duckdb_file(target, project_dir)})"
+    return f"target '{target.name}' ({target.user}@{target.host}:{target.port}/{target.schema})"
+
+
+def _driver_errors(target: Target) -> tuple[type[Exception], ...]:
     if target.type == "duckdb":
         import duckdb
 
-        return duckdb.connect(str(duckdb_file(target, project_dir)))
+        return (duckdb.Error,)
     import mysql.connector
 
-    return mysql.connector.connect(
-        host=target.host,
-        port=target.port,
-        user=target.user,
-        password=target.password,
-        database=target.schema,
-        allow_local_infile=True,
-        autocommit=False,
-    )
+    return (mysql.connector.Error,)
+
+
+@contextlib.contextmanager
+def database_errors(target: Target, doing: str, project_dir: Path = PROJECT_DIR):
+    """Driver exceptions become DatabaseError, so the CLI reports them in one line."""
+    try:
+        yield
+    except _driver_errors(target) as e:
+        raise DatabaseError(f"{doing} {describe(target, project_dir)} failed: {e}") from e
+
+
+def connect(target: Target, project_dir: Path = PROJECT_DIR):
+    """A DB-API connection to the target's database."""
+    with database_errors(target, "connecting to", project_dir):
+        if target.type == "duckdb":
+            import duckdb
+
+            return duckdb.connect(str(duckdb_file(target, project_dir)))
+        import mysql.connector
+
+        return mysql.connector.connect(
+            host=target.host,
+            port=target.port,
+            user=target.user,
+            password=target.password,
+            database=target.schema,
+            allow_local_infile=True,
+            autocommit=False,
+        )
 
 
 def table(target: Target, name: str) -> str:
@@ -133,6 +165,16 @@ def run_dbt(args: list[str], project_dir: Path = PROJECT_DIR, profiles_dir: Path
         os.chdir(here)
 
 
+class IdsTaken(CgError):
+    """Rows to load whose user_id the table already holds; nothing was loaded (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(self, taken: int, example: str, rows: int):
+        self.taken, self.example, self.rows = taken, example, rows
+        super().__init__(f"{taken:,} of the {rows:,} user ids to load are already in {SOURCE_TABLE} (e.g. {example}); nothing was loaded")
+
+
 def load_users(
     target: Target,
     rows: Iterable[tuple[str, ...]],
@@ -141,30 +183,114 @@ def load_users(
     on_batch: Callable[[int], None] = lambda n: None,
     batch_size: int = 200_000,
 ) -> int:
-    """Bulk-insert rows (text values) into user_spending_data; return how many.
+    """Bulk-insert rows (text values) into user_spending_data, all or nothing; return how many.
 
-    Rows go through a CSV file per batch and the engine's bulk loader
-    (DuckDB read_csv, MySQL LOAD DATA LOCAL INFILE), never row by row.  Each
-    batch is one transaction.
+    Rows go through a CSV file per batch and the engine's bulk loader (DuckDB
+    COPY, MySQL LOAD DATA LOCAL INFILE) into a temporary table, never row by
+    row.  One query then looks for ids the table already holds (IdsTaken) and
+    one INSERT … SELECT moves the rows, all in one transaction.
     """
     conn = connect(target, project_dir)
-    total = 0
     tmp = Path(tempfile.mkdtemp(prefix="cgcompile-load-"))
     try:
-        batch: list[tuple[str, ...]] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= batch_size:
-                total += _load_batch(conn, target, batch, columns, tmp / "batch.csv")
-                on_batch(len(batch))
-                batch = []
-        if batch:
-            total += _load_batch(conn, target, batch, columns, tmp / "batch.csv")
-            on_batch(len(batch))
+        with database_errors(target, "loading users into", project_dir):
+            return _load_all(conn, target, rows, columns, tmp / "batch.csv", on_batch, batch_size)
     finally:
+        # Closing without COMMIT rolls back: a failure anywhere leaves the table as it was.
         conn.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _load_all(conn, target: Target, rows, columns, path: Path, on_batch, batch_size: int) -> int:
+    cur = _begin(conn, target)
+    cur.execute(_staging_table(target, columns).sql(dialect=target.dialect))
+    total = 0
+    for batch in _batches(rows, batch_size):
+        total += _load_batch(cur, target, batch, columns, path)
+        on_batch(len(batch))
+    cur.execute(_taken_query(target).sql(dialect=target.dialect))
+    [(taken, example)] = cur.fetchall()
+    if taken:
+        raise IdsTaken(taken, example, total)
+    cur.execute(_move_staged(target, columns).sql(dialect=target.dialect))
+    conn.commit()
     return total
+
+
+def _begin(conn, target: Target):
+    """What statements run on; DuckDB starts the transaction here, MySQL at the first statement (autocommit off)."""
+    if target.type == "duckdb":
+        conn.begin()
+        return conn
+    return conn.cursor()
+
+
+def _batches(rows: Iterable[tuple[str, ...]], size: int):
+    batch: list[tuple[str, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# A session's own table: no other connection sees it, and it goes with the connection.
+STAGED = "cg_staged_users"
+
+
+def _staged() -> exp.Table:
+    return exp.table_(STAGED, quoted=True)
+
+
+def _source(target: Target) -> exp.Table:
+    return exp.table_(SOURCE_TABLE, db=target.schema or None, quoted=True)
+
+
+def _staging_table(target: Target, columns) -> exp.Create:
+    """The source's columns and types (and, on MySQL, collations) without its key: ids are compared once, as a set."""
+    shape = exp.select(*(exp.column(c, quoted=True) for c in columns)).from_(_source(target)).where(exp.false())
+    return exp.Create(
+        this=_staged(),
+        kind="TABLE",
+        expression=shape,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+
+
+def _taken_query(target: Target) -> exp.Select:
+    """How many staged ids the table holds, and the first; the join compares as the primary key does."""
+    staged_id = exp.column("user_id", table="s", quoted=True)
+    return (
+        exp.select(exp.Count(this=exp.Star()), exp.Min(this=staged_id))
+        .from_(_staged().as_("s"))
+        .join(_source(target).as_("u"), on=exp.EQ(this=exp.column("user_id", table="u", quoted=True), expression=staged_id))
+    )
+
+
+def _move_staged(target: Target, columns) -> exp.Insert:
+    rows = exp.select(*(exp.column(c, quoted=True) for c in columns)).from_(_staged())
+    return exp.insert(rows, _source(target), columns=[exp.to_identifier(c, quoted=True) for c in columns])
+
+
+def present_ids(target: Target, ids: tuple[str, ...], project_dir: Path = PROJECT_DIR) -> set[str]:
+    """Which of a handful of ids the table holds, compared as its primary key compares (collation included)."""
+    if not ids:
+        return set()
+    user_id = exp.column("user_id", quoted=True)
+    # One count per id, so that a match found by the collation still names the id asked for.
+    counts = [exp.Count(this=exp.Case().when(user_id.eq(exp.Literal.string(i)), exp.Literal.number(1))) for i in ids]
+    query = exp.select(*counts).from_(_source(target)).where(user_id.isin(*ids))
+    conn = connect(target, project_dir)
+    try:
+        with database_errors(target, "reading user ids from", project_dir):
+            cur = conn.cursor()
+            cur.execute(query.sql(dialect=target.dialect))
+            [found] = cur.fetchall()
+    finally:
+        conn.close()
+    return {i for i, n in zip(ids, found) if n}
 
 
 # sqlglot cannot parse LOAD DATA, so this statement is a fixed template whose
@@ -175,21 +301,17 @@ DUCKDB_COPY = sqlglot.parse_one("COPY tbl FROM 'file' (FORMAT CSV, HEADER FALSE,
 NULL_TEXT = "\\N"  # what both loaders read as NULL
 
 
-def _load_batch(conn, target: Target, batch, columns, path: Path) -> int:
+def _load_batch(cur, target: Target, batch, columns, path: Path) -> int:
     with path.open("w", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows([NULL_TEXT if v is None else v for v in row] for row in batch)
     idents = [exp.to_identifier(c, quoted=True) for c in columns]
+    staged = _staged()
     if target.type == "duckdb":
         copy = DUCKDB_COPY.copy()
-        copy.set("this", exp.Schema(this=exp.table_(SOURCE_TABLE, db=target.schema or None, quoted=True), expressions=idents))
+        copy.set("this", exp.Schema(this=staged, expressions=idents))
         copy.set("files", [exp.Literal.string(str(path))])
-        conn.execute("BEGIN")
-        conn.execute(copy.sql(dialect="duckdb"))
-        conn.execute("COMMIT")
+        cur.execute(copy.sql(dialect="duckdb"))
     else:
         cols = exp.Tuple(expressions=idents).sql(dialect="mysql")
-        cur = conn.cursor()
-        cur.execute(MYSQL_LOAD.format(table=table(target, SOURCE_TABLE), columns=cols), (str(path),))
-        conn.commit()
-        cur.close()
+        cur.execute(MYSQL_LOAD.format(table=staged.sql(dialect="mysql"), columns=cols), (str(path),))
     return len(batch)

@@ -25,6 +25,11 @@ class Problem:
         where = f"{self.path}: " if self.path else ""
         return f"{self.pos}: {where}{self.message}"
 
+    def as_json(self) -> dict:
+        """The fields of `--json` output; path is null when the problem is the whole file."""
+        pos = self.pos
+        return {"file": pos.file, "line": pos.line, "column": pos.col, "path": self.path or None, "message": self.message}
+
 
 class RulesInvalid(CgError):
     """All the problems found in card_rules/, reported at once."""

@@ -37,6 +37,7 @@ from .verify import OUTPUT_COLUMNS, Mismatch, actual_rows, compare, expected_row
 
 SKIP = shutil.ignore_patterns("target", "logs", "*.duckdb", "*.duckdb.wal", "profiles.yml", "dbt_packages")
 SCRATCH_SUFFIX = "_verify"
+MISMATCHES_SHOWN = 20  # in `verify --json`; the count covers them all
 MAX_SCHEMA = 64  # MySQL's identifier limit
 
 DROP_DATABASE = sqlglot.parse_one("DROP DATABASE IF EXISTS scratch", read="mysql")
@@ -49,7 +50,7 @@ class HarnessError(CgError):
 
 def _profile_output(target: db.Target) -> dict:
     if target.type == "duckdb":
-        return {"type": "duckdb", "path": target.path, "threads": 2}
+        return {"type": "duckdb", "path": target.path, "threads": 2, "retries": {"connect_attempts": 5}}
     return {
         "type": target.type,
         "server": target.host,
@@ -120,7 +121,9 @@ class Workspace:
     def prd_checks(self) -> list[CheckResult]:
         conn = db.connect(self.target, self.project)
         try:
-            return run_checks(conn, self.target.dialect)
+            # After a failed dbt build the tables may be missing: one line, not a traceback.
+            with db.database_errors(self.target, "running the PRD checks on", self.project):
+                return run_checks(conn, self.target.dialect)
         finally:
             conn.close()
 
@@ -128,7 +131,8 @@ class Workspace:
         """(rows by user in rank order, (status, error) by user)."""
         conn = db.connect(self.target, self.project)
         try:
-            return actual_rows(conn, self.target.dialect)
+            with db.database_errors(self.target, "reading card_recommendations from", self.project):
+                return actual_rows(conn, self.target.dialect)
         finally:
             conn.close()
 
@@ -196,12 +200,51 @@ class Report:
     build: BuildOutcome
     mismatches: tuple[Mismatch, ...]
     seconds: dict[str, float]  # step -> seconds
-    stale: tuple[str, ...] = ()  # generated files of the source project that differ from the rules
+    stale: tuple[tuple[str, str], ...] = ()  # (kind, path): generated files of the source project that differ from the rules
     horizon: str = "first_year"
 
     @property
     def ok(self) -> bool:
         return self.build.success and not self.mismatches and all(c.bad_rows == 0 for c in self.checks)
+
+    def failure(self) -> VerifyFailed | None:
+        if self.ok:
+            return None
+        failed = sum(1 for c in self.checks if c.bad_rows)
+        return VerifyFailed(
+            f"verification failed: {len(self.mismatches):,} mismatches, {failed} failed PRD checks"
+            + ("" if self.build.success else ", dbt build failed")
+        )
+
+    def as_json(self, limit: int = MISMATCHES_SHOWN) -> dict:
+        """`verify --json` (README); figures from the database as text, so decimals stay exact."""
+        return {
+            "ok": self.ok,
+            "target": self.target,
+            "horizon": self.horizon,
+            "users": self.users,
+            "boundary_users": self.boundary_users,
+            "statuses": self.statuses,
+            "build": {
+                "ok": self.build.success,
+                "seconds": round(self.build.seconds, 3),
+                "passed": self.build.passed,
+                "failures": list(self.build.failures),
+            },
+            "prd_checks": [{"name": c.name, "ok": c.bad_rows == 0, "bad_rows": c.bad_rows} for c in self.checks],
+            "rows_compared": self.rows_compared,
+            "values_compared": self.values_compared,
+            "mismatches": {
+                "count": len(self.mismatches),
+                "first": [_mismatch_json(m) for m in self._worst_first()[:limit]],
+            },
+            "stale_files": [{"kind": kind, "path": path} for kind, path in self.stale],
+            "seconds": {k.replace(" ", "_"): round(v, 3) for k, v in self.seconds.items()},
+        }
+
+    def _worst_first(self) -> list[Mismatch]:
+        # Wrong figures first: a changed rank is usually their consequence.
+        return sorted(self.mismatches, key=lambda m: m.column in ("rank", "row count"))
 
     def lines(self, limit: int = 50) -> list[str]:
         out = [
@@ -219,14 +262,26 @@ class Report:
             out.append(f"PRD check {c.name}: {state}")
         out.append(f"rows compared: {self.rows_compared:,} ({self.values_compared:,} values)")
         out.append(f"mismatches: {len(self.mismatches):,}")
-        # Wrong figures first: a changed rank is usually their consequence.
-        shown = sorted(self.mismatches, key=lambda m: m.column in ("rank", "row count"))
-        for m in shown[:limit]:
+        for m in self._worst_first()[:limit]:
             out.append(f"  {m}")
         if len(self.mismatches) > limit:
             out.append(f"  … and {len(self.mismatches) - limit:,} more")
         out.append("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
         return out
+
+
+def _mismatch_json(m: Mismatch) -> dict:
+    def text(value):
+        return None if value is None else str(value)
+
+    return {
+        "user_id": m.user_id,
+        "card_id": m.card_id,
+        "rank": m.rank,
+        "column": m.column,
+        "expected": text(m.expected),
+        "actual": text(m.actual),
+    }
 
 
 def verify(
@@ -264,7 +319,7 @@ def _verify_in(root, target, catalog, rules_dir, users, seed, boundary, source_p
     files = ws.compile_rules(catalog, rules_dir, as_of, assumptions, horizon)
     # The scratch copy always runs the rules as they are now; say whether the
     # project's committed models still match them.
-    stale = tuple(compiler.differences(source_project, files))
+    stale = tuple(compiler.changed_files(source_project, files))
     progress(f"loading {len(rows):,} users into a scratch {target.type} database")
     ws.create_source()
     ws.load(rows)
@@ -306,18 +361,18 @@ class VerifyFailed(CgError):
     exit_code = 1
 
 
-def run_verify(
+def verify_command(
     target_name: str,
     users: int,
     seed: int,
     boundary: bool,
     rules_dir: Path,
-    echo,
+    progress,
     project_dir: Path = db.PROJECT_DIR,
     horizon: str | None = None,
     assume: tuple[str, ...] = (),
 ) -> Report:
-    """`cgcompile verify`: print the report; VerifyFailed on any mismatch or failed check."""
+    """`cgcompile verify` without the printing: the options checked, then the report."""
     from .loader import load_catalog
     from .options import horizon_choice, parse_assumptions
 
@@ -330,13 +385,25 @@ def run_verify(
         target = db.read_target(ensure_profiles(project_dir), target_name)
         if target.type not in ("mariadb", "mysql"):
             raise CgError(f"dbt target '{target_name}' has type {target.type}, not {target_name}")
-    report = verify(catalog, rules_dir, target, users, seed, boundary, project_dir, assumptions=assumptions, progress=echo, horizon=horizon)
+    return verify(catalog, rules_dir, target, users, seed, boundary, project_dir, assumptions=assumptions, progress=progress, horizon=horizon)
+
+
+def run_verify(
+    target_name: str,
+    users: int,
+    seed: int,
+    boundary: bool,
+    rules_dir: Path,
+    echo,
+    project_dir: Path = db.PROJECT_DIR,
+    horizon: str | None = None,
+    assume: tuple[str, ...] = (),
+) -> Report:
+    """`cgcompile verify`: print the report; VerifyFailed on any mismatch or failed check."""
+    report = verify_command(target_name, users, seed, boundary, rules_dir, echo, project_dir, horizon, assume)
     for line in report.lines():
         echo(line)
-    if not report.ok:
-        failed = sum(1 for c in report.checks if c.bad_rows)
-        raise VerifyFailed(
-            f"verification failed: {len(report.mismatches):,} mismatches, {failed} failed PRD checks"
-            + ("" if report.build.success else ", dbt build failed")
-        )
+    failure = report.failure()
+    if failure is not None:
+        raise failure
     return report

@@ -1101,3 +1101,9 @@ def cards_table(summaries: list[dict]) -> str:
         cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+def check_json(cards: int | None, problems: list[Problem] = ()) -> dict:
+    """`check --json`; every --json command prints it for invalid rules (cards is then null)."""
+    errors = [p.as_json() for p in problems]
+    return {"ok": not errors, "cards": cards, "errors": errors}

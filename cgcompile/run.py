@@ -58,10 +58,25 @@ def create_source_table(target_name: str | None, project_dir: Path = db.PROJECT_
     create(db.read_target(project_dir, target_name), project_dir)
 
 
+class PrefixTaken(CgError):
+    """The generated ids are in the table already (exit 1); nothing was loaded."""
+
+    exit_code = 1
+
+
 def load_generated(target: db.Target, count: int, seed: int, prefix: str = "GEN", project_dir: Path = db.PROJECT_DIR) -> int:
-    """Generate `count` users and bulk-load them, with a progress bar."""
-    with click.progressbar(length=count, label=f"loading {count:,} users into {target.name}", show_eta=True) as bar:
-        return db.load_users(target, generate_users(count, seed, prefix), COLUMNS, project_dir, on_batch=bar.update)
+    """Bulk-load `count` users, all or nothing, with a progress bar; the PRD's samples among them unless already there."""
+    present = db.present_ids(target, tuple(u[0] for u in PRD_SAMPLE_USERS), project_dir)
+    samples = [u for u in PRD_SAMPLE_USERS if u[0] not in present]
+    rows = generate_users(count, seed, prefix, samples)
+    try:
+        with click.progressbar(length=count, label=f"loading {count:,} users into {target.name}", show_eta=True) as bar:
+            return db.load_users(target, rows, COLUMNS, project_dir, on_batch=bar.update)
+    except db.IdsTaken as e:
+        raise PrefixTaken(
+            f"prefix '{prefix}' is taken: {e.taken:,} of the {e.rows:,} user ids to load are already in "
+            f"{db.SOURCE_TABLE} (e.g. {e.example}); nothing was loaded; choose another --prefix"
+        ) from e
 
 
 @dataclass(frozen=True)

@@ -64,8 +64,9 @@ def create_source_table(target: db.Target, project_dir: Path = db.PROJECT_DIR) -
         statement.this.this.set("db", exp.to_identifier(target.schema, quoted=True))
     conn = db.connect(target, project_dir)
     try:
-        cur = conn.cursor()
-        cur.execute(statement.sql(dialect=target.dialect))
-        conn.commit()
+        with db.database_errors(target, f"creating {db.SOURCE_TABLE} in", project_dir):
+            cur = conn.cursor()
+            cur.execute(statement.sql(dialect=target.dialect))
+            conn.commit()
     finally:
         conn.close()

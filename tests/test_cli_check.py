@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,39 @@ def test_cards_refuses_invalid_rules(capsys):
         "fixtures/invalid/unknown_kind/c.yaml:13:9: rules[0].kind: unknown rule kind 'flatt' (did you mean 'flat'?)",
         "1 error in the card rules",
     ]
+
+
+def test_check_json_ok(capsys):
+    code, out, err = run(capsys, "check", "--rules-dir", "fixtures/valid", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {"ok": True, "cards": 3, "errors": []}
+
+
+def test_check_json_lists_each_error_with_its_position_and_exits_1(capsys):
+    code, out, err = run(capsys, "check", "--rules-dir", "fixtures/invalid/cap_unit_mismatch", "--json")
+    assert (code, err) == (1, "")
+    assert json.loads(out) == {
+        "ok": False,
+        "cards": None,
+        "errors": [
+            {"file": "fixtures/invalid/cap_unit_mismatch/c.yaml", "line": 16, "column": 29, "path": "rules[0].cap.unit",
+             "message": "a cashback card caps rupees, got 'points'"},
+            {"file": "fixtures/invalid/cap_unit_mismatch/p.yaml", "line": 16, "column": 29, "path": "rules[0].cap.unit",
+             "message": "a points card caps points, got 'rupees'"},
+        ],
+    }
+
+
+def test_check_json_path_is_null_for_a_whole_file_problem(capsys, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree("fixtures/valid", rules)
+    (rules / "empty.yaml").write_text("")
+    code, out, _ = run(capsys, "check", "--rules-dir", str(rules), "--json")
+    assert code == 1
+    assert json.loads(out)["errors"] == [
+        {"file": str(rules / "empty.yaml"), "line": 1, "column": 1, "path": None, "message": "the file is empty"},
+    ]
+
+
+def test_check_json_usage_errors_print_no_json(capsys):
+    assert run(capsys, "check", "--rules-dir", "nowhere", "--json") == (2, "", "error: nowhere: no such folder\n")

@@ -1,6 +1,7 @@
 """Writing the generated files, the staleness check and `cgcompile rules` end to end."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,44 @@ def test_a_catalog_larger_than_the_rank_key_holds_is_refused(monkeypatch):
     cat = catalog(card("a"), card("b"), card("c"))
     with pytest.raises(CgError, match="3 cards are valid on .*holds at most 2"):
         compile_catalog(cat, settings_for(cat, VALID, None, {}))
+
+
+def test_rules_check_json_names_each_file_and_its_kind(tmp_path, capsys):
+    out_dir = tmp_path / "dbt"
+    assert run(capsys, "rules", "--rules-dir", VALID, "--out", out_dir)[0] == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, "rules", "--rules-dir", VALID, "--out", out_dir, "--check", "--json")
+    assert (code, err) == (0, "")
+    doc = json.loads(out)
+    assert doc == {"ok": True, "out": str(out_dir), "files": doc["files"], "differences": []} and doc["files"] > 5
+
+    (out_dir / "models/generated/schema.yml").write_text("version: 2\n")
+    (out_dir / "seeds/generated/int_card_params.csv").unlink()
+    (out_dir / "models/generated/cards/int_card_savings__gone.sql").write_text("select 1\n")
+    code, out, err = run(capsys, "rules", "--rules-dir", VALID, "--out", out_dir, "--check", "--json")
+    assert (code, err) == (1, "")
+    assert json.loads(out) == {
+        "ok": False,
+        "out": str(out_dir),
+        "files": doc["files"],
+        "differences": [
+            {"kind": "stale", "path": "models/generated/schema.yml"},
+            {"kind": "missing", "path": "seeds/generated/int_card_params.csv"},
+            {"kind": "extra", "path": "models/generated/cards/int_card_savings__gone.sql"},
+        ],
+    }
+
+
+def test_rules_check_json_on_invalid_rules_prints_checks_document(tmp_path, capsys):
+    code, out, err = run(capsys, "rules", "--rules-dir", INVALID, "--out", tmp_path, "--check", "--json")
+    assert (code, err) == (1, "")
+    doc = json.loads(out)
+    assert (doc["ok"], doc["cards"], len(doc["errors"])) == (False, None, 2)
+    assert doc["errors"][0]["path"] == "rules[0].cap.unit"
+
+
+def test_rules_json_without_check_is_a_usage_error(tmp_path, capsys):
+    code, out, err = run(capsys, "rules", "--rules-dir", VALID, "--out", tmp_path, "--json")
+    assert (code, out) == (2, "")
+    assert "--json goes with --check" in err
+    assert not (tmp_path / "models").exists()

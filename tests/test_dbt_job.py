@@ -91,7 +91,7 @@ def test_copying_lanes_of_an_earlier_run_is_refused(job):
     assert not result.success
     message = "\n".join(result.failures)
     assert "not selected: int_top_cards_lane_1, int_top_cards_lane_2, int_top_cards_staged." in message
-    assert "dbt build --select +card_recommendations" in message
+    assert "Run `dbt build`" in message and "dbt build --select +card_recommendations" in message
     assert job.snapshot()[0] == before[0]
     # Compiling it alone writes nothing and stays allowed.
     assert job.dbt("--quiet", "compile", "--select", "card_recommendations").success

@@ -3,16 +3,19 @@ and a deliberately wrong compiler is caught, naming the column."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from decimal import Decimal
 
 import pytest
 
-from cgcompile import compiler, db
+from cgcompile import compiler, db, harness
 from cgcompile.boundary import boundary_users
+from cgcompile.checks import CheckResult
 from cgcompile.cli import main
-from cgcompile.harness import Workspace, duckdb_target, scratch_name, verify
+from cgcompile.harness import Report, Workspace, duckdb_target, scratch_name, verify
 from cgcompile.loader import load_catalog
 from cgcompile.resolve import resolve_catalog
+from cgcompile.run import BuildOutcome
 from cgcompile.verify import Expected, Mismatch, compare, expected_rows
 from support.jobkit import REPO, RULES_DIR, mariadb_target
 from support.mistakes import quarterly_caps_per_year
@@ -123,3 +126,76 @@ def test_scratch_name_refuses_overlong_schemas():
     assert scratch_name("cashkaro") == "cashkaro_verify"
     with pytest.raises(db.CgError, match="longer than 64"):
         scratch_name("x" * 60)
+
+
+def fake_report(mismatches: int = 0, bad_rows: int = 0) -> Report:
+    return Report(
+        target="duckdb",
+        users=12,
+        boundary_users=2,
+        rows_compared=100,
+        values_compared=1500,
+        statuses={"completed": 10, "failed": 2},
+        checks=(CheckResult("3_null_critical_fields", bad_rows, ()), CheckResult("4_ranking_order", 0, ())),
+        build=BuildOutcome(True, 1.23456, 40, ()),
+        mismatches=tuple(
+            Mismatch(f"U{n}", None if n == 0 else 2, "rank" if n == 0 else "net_savings", 2 if n == 0 else Decimal("10.50"), None, "card_a")
+            for n in range(mismatches)
+        ),
+        seconds={"load": 0.5, "dbt build": 1.23456, "total": 2.0},
+        stale=(("stale", "models/generated/schema.yml"),),
+    )
+
+
+def test_report_json_is_exact_and_shows_the_first_mismatches_figures_first():
+    doc = fake_report(mismatches=25, bad_rows=1).as_json()
+    assert doc["ok"] is False
+    assert {k: doc[k] for k in ("target", "horizon", "users", "boundary_users", "statuses", "rows_compared", "values_compared")} == {
+        "target": "duckdb", "horizon": "first_year", "users": 12, "boundary_users": 2,
+        "statuses": {"completed": 10, "failed": 2}, "rows_compared": 100, "values_compared": 1500,
+    }
+    assert doc["build"] == {"ok": True, "seconds": 1.235, "passed": 40, "failures": []}
+    assert doc["prd_checks"] == [
+        {"name": "3_null_critical_fields", "ok": False, "bad_rows": 1},
+        {"name": "4_ranking_order", "ok": True, "bad_rows": 0},
+    ]
+    assert doc["mismatches"]["count"] == 25 and len(doc["mismatches"]["first"]) == 20
+    assert doc["mismatches"]["first"][0] == {
+        "user_id": "U1", "card_id": "card_a", "rank": 2, "column": "net_savings", "expected": "10.50", "actual": None,
+    }
+    assert doc["stale_files"] == [{"kind": "stale", "path": "models/generated/schema.yml"}]
+    assert doc["seconds"] == {"load": 0.5, "dbt_build": 1.235, "total": 2.0}
+    assert json.loads(json.dumps(doc)) == doc
+
+
+@pytest.mark.parametrize("report, code", [(fake_report(), 0), (fake_report(mismatches=3), 1), (fake_report(bad_rows=2), 1)])
+def test_verify_json_prints_only_the_document_on_stdout(monkeypatch, capsys, report, code):
+    def fake_verify(*args, progress, **kwargs):
+        progress("dbt build")
+        print("what dbt logs")
+        return report
+
+    monkeypatch.setattr(harness, "verify", fake_verify)
+    monkeypatch.chdir(REPO)
+    assert main(["verify", "--target", "duckdb", "--users", "10", "--json"]) == code
+    out, err = capsys.readouterr()
+    assert json.loads(out) == report.as_json()
+    assert err == "dbt build\nwhat dbt logs\n"
+
+
+def test_verify_json_on_invalid_rules_prints_checks_document(monkeypatch, capsys):
+    monkeypatch.chdir(REPO / "tests")
+    assert main(["verify", "--rules-dir", "fixtures/invalid/unknown_kind", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert json.loads(out)["errors"][0]["message"] == "unknown rule kind 'flatt' (did you mean 'flat'?)"
+
+
+def test_verify_json_end_to_end(monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    assert main(["verify", "--target", "duckdb", "--users", "50", "--no-boundary", "--json"]) == 0
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert (doc["ok"], doc["users"], doc["rows_compared"], doc["mismatches"]) == (True, 50, 500, {"count": 0, "first": []})
+    assert [c["ok"] for c in doc["prd_checks"]] == [True, True, True]
+    assert "loading 50 users" in err

@@ -16,7 +16,7 @@ import yaml
 from ..errors import CgError
 from ..model import Catalog
 from ..resolve import resolve_catalog
-from .render import Settings, compile_files, differences, write
+from .render import Settings, changed_files, check_json, compile_files, differences, write
 
 
 def settings_for(
@@ -60,4 +60,4 @@ def load(rules_dir: Path, as_of: dt.date | None, assume: tuple[str, ...], horizo
     return compile_catalog(catalog, settings)
 
 
-__all__ = ["Settings", "compile_catalog", "differences", "load", "settings_for", "write"]
+__all__ = ["Settings", "changed_files", "check_json", "compile_catalog", "differences", "load", "settings_for", "write"]

@@ -258,17 +258,32 @@ def _on_disk(out: Path) -> set[str]:
     return found
 
 
-def differences(out: Path, files: dict[str, str]) -> list[str]:
-    """'stale: path', 'missing: path', 'extra: path' for every file that does not match."""
-    problems = []
+def changed_files(out: Path, files: dict[str, str]) -> list[tuple[str, str]]:
+    """(kind, path) for every file that does not match; kind is stale, missing or extra."""
+    changes = []
     for path, text in files.items():
         target = out / path
         if not target.is_file():
-            problems.append("missing: " + path)
+            changes.append(("missing", path))
         elif target.read_bytes() != text.encode():
-            problems.append("stale: " + path)
-    problems += ["extra: " + p for p in sorted(_on_disk(out) - set(files))]
-    return problems
+            changes.append(("stale", path))
+    changes += [("extra", p) for p in sorted(_on_disk(out) - set(files))]
+    return changes
+
+
+def differences(out: Path, files: dict[str, str]) -> list[str]:
+    """'stale: path', 'missing: path', 'extra: path' for every file that does not match."""
+    return [f"{kind}: {path}" for kind, path in changed_files(out, files)]
+
+
+def check_json(out: Path, files: dict[str, str], changes: list[tuple[str, str]]) -> dict:
+    """`rules --check --json`: the generated files compared and those that differ."""
+    return {
+        "ok": not changes,
+        "out": str(out),
+        "files": len(files),
+        "differences": [{"kind": kind, "path": path} for kind, path in changes],
+    }
 
 
 def write(out: Path, files: dict[str, str]) -> list[str]:

@@ -53,13 +53,28 @@
     ) {{- ' engine = InnoDB' if mysql }}
     {%- endset -%}
     {%- do run_query(output) -%}
-    {%- do run_query('create table if not exists ' ~ cg_relation('cg_batch_log') ~ ' ('
+    {%- set log = cg_relation('cg_batch_log') -%}
+    {%- do run_query('create table if not exists ' ~ log ~ ' ('
         ~ ' batch_id varchar(50) not null, rules_version varchar(16) not null,'
         ~ ' started_at timestamp, committed_at timestamp, finished_at timestamp, validated_at timestamp,'
         ~ ' users_selected integer not null, users_completed integer not null, users_failed integer not null,'
         ~ ' run_status varchar(20) not null)') -%}
+    {#- Columns added since the table was first made (W2-4), added to an older one. -#}
+    {%- set have = run_query("select lower(column_name) from information_schema.columns where table_schema = '" ~ log.schema
+                             ~ "' and table_name = 'cg_batch_log'").columns[0].values() if execute else [] -%}
+    {%- for column, type in [('users_pending', 'integer default 0'), ('message', 'varchar(1000)')] if column not in have -%}
+        {%- do run_query('alter table ' ~ log ~ ' add column ' ~ column ~ ' ' ~ type) -%}
+    {%- endfor -%}
+    {%- if mysql -%}
+        {%- do run_query('create table if not exists ' ~ cg_relation('cg_batch_progress') ~ ' (batch_id varchar(50) not null,'
+            ~ ' step varchar(10) not null, chunk_no integer not null, users integer not null, rows_written bigint not null,'
+            ~ ' batch_users integer not null, batch_units integer not null, started_at datetime(6) not null,'
+            ~ ' recorded_at datetime(6) not null, primary key (batch_id, step, chunk_no))'
+            ~ ' engine = ' ~ ('Aria' if target.type == 'mariadb' else 'MyISAM')) -%}
+        {%- do run_query('delete from ' ~ cg_relation('cg_batch_progress') ~ ' where recorded_at < utc_timestamp() - interval 30 day') -%}
+    {%- endif -%}
     {#- dbt listed the relations before this hook; tell it about these. -#}
-    {%- for name in ['card_recommendations', 'cg_batch_log'] -%}
+    {%- for name in ['card_recommendations', 'cg_batch_log'] + (['cg_batch_progress'] if mysql else []) -%}
         {%- do adapter.cache_added(cg_relation(name).incorporate(type='table')) -%}
     {%- endfor -%}
     select 1 as output_tables_ready

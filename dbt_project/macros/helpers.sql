@@ -61,3 +61,10 @@
                     ~ this.schema ~ "' and table_name = '" ~ this.identifier ~ "' and index_name = 'PRIMARY'") | length > 0 -%}
     {{ ('alter table ' ~ this ~ ' ' ~ clause) if cg_mysql() and not keyed else 'select 1 as no_keys_needed' }}
 {%- endmacro %}
+
+{#- Tests store their failing rows in the job's schema (the job's database
+    user may create tables there and nowhere else); models keep dbt's rule. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {{ target.schema if custom_schema_name is none or node.resource_type == 'test'
+       else target.schema ~ '_' ~ custom_schema_name | trim }}
+{%- endmacro %}

@@ -1,3 +1,5 @@
+{{ config(store_failures=true) }}
+
 -- PRD 10.2 check 2: every completed user has exactly 10 recommendations (all
 -- cards, where the catalog has fewer than 10), ranked 1..n without gaps.
 -- Scope: the users this run completed (all completed users with validate_all).

@@ -1,3 +1,5 @@
+{{ config(store_failures=true) }}
+
 -- No row for a user who is no longer in the input: the run deletes them
 -- (macros/batch/write.sql).  On MySQL/MariaDB the PRD's foreign key
 -- cascades the delete; while the table has it there is nothing to scan.

@@ -1,3 +1,5 @@
+{{ config(store_failures=true) }}
+
 -- After a run nobody is left pending: a pending user means the run did not
 -- finish its batch (the next run picks them up, but this run must say so).
 {#- Runs after the write, which marks the batch's users. #}

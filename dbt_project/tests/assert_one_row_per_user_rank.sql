@@ -1,3 +1,5 @@
+{{ config(store_failures=true) }}
+
 -- PRD 10.2 check 1: one row per (user_id, rank).
 --
 -- On MySQL/MariaDB the table's unique key unique_user_rank already refuses a

@@ -1,3 +1,5 @@
+{{ config(store_failures=true) }}
+
 -- PRD 10.2 check 4: within a user, rank follows net_savings descending, and
 -- equal net savings are ordered by card_id, byte by byte (the compiler's
 -- card_no order; a case-insensitive collation would put 'ab' before 'a_b').

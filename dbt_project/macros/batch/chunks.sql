@@ -51,9 +51,3 @@
             and {{ cg_all_chunks() }}
     )
 {%- endmacro %}
-
-{#- How many chunks the batch has (at least 1: an empty batch still runs its
-    one, empty, insert). -#}
-{% macro cg_batch_chunks() -%}
-    {{ return(cg_scalar('select coalesce(max(chunk_no), 0) + 1 from ' ~ cg_relation('int_batch')) | int) }}
-{%- endmacro %}

@@ -27,11 +27,14 @@
     {{ run_hooks(pre_hooks) }}
     {%- do cg_session_settings() -%}
     {% do run_query('start transaction') %}
-    {%- set chunks = range(lane - 1, cg_batch_chunks(), cg_lanes()) | list -%}
+    {%- set progress = cg_progress_start('rank') -%}
+    {%- set chunks = range(lane - 1, progress.sizes | length, cg_lanes()) | list -%}
     {%- for chunk in chunks %}
         {% do cg_heartbeat() %}
+        {%- set chunk_began = modules.datetime.datetime.utcnow() -%}
         {% do run_query('insert into ' ~ staged ~ ' select cast(' ~ chunk ~ ' as signed) as chunk_no, cg_rows.* from ('
                         ~ cg_for_chunk(sql, chunk) ~ ') as cg_rows') %}
+        {%- do cg_progress(progress, chunk, 0, chunk_began) -%}
     {%- endfor %}
     {% do adapter.commit() %}
     {%- do store_raw_result('main', message='OK ' ~ chunks | length ~ ' chunks', code='OK', rows_affected=none) -%}
@@ -39,20 +42,25 @@
     {{ return({'relations': []}) }}
 {%- endmaterialization %}
 
-{#- card_recommendations copies what the lanes ranked in the same run: with
-    one of them not selected it would copy an earlier batch's rows. -#}
+{#- card_recommendations copies what the lanes ranked for the batch in
+    int_batch.  Without every lane selected, that is right only when this run
+    rebuilds neither int_batch nor the staged table and the batch is
+    unfinished (users still pending): `dbt retry` after a failed write or
+    lane.  Anything else would copy another batch's ranks. -#}
 {% macro cg_require_lanes_selected() -%}
     {%- if execute and flags.WHICH in ('run', 'build') and cg_mysql() -%}
-        {%- set missing = [] -%}
-        {%- for node in graph.nodes.values() if node.name.startswith('int_top_cards_') and node.resource_type == 'model' -%}
-            {%- if node.unique_id not in selected_resources -%}
-                {%- do missing.append(node.name) -%}
-            {%- endif -%}
+        {%- set missing, rebuilt = [], [] -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name.startswith('int_') -%}
+            {%- set selected = node.unique_id in selected_resources -%}
+            {%- do missing.append(node.name) if node.name.startswith('int_top_cards_') and not selected -%}
+            {%- do rebuilt.append(node.name) if node.name in ('int_batch', 'int_top_cards_staged') and selected -%}
         {%- endfor -%}
-        {%- if missing -%}
+        {%- if missing and (rebuilt or cg_scalar('select count(*) from ' ~ cg_relation('int_batch') ~ ' as b inner join '
+                ~ cg_source_relation() ~ " as u on u.user_id = b.user_id where u.processing_status = 'pending'") == 0) -%}
             {% do exceptions.raise_compiler_error(
-                "card_recommendations copies the rows the lanes rank in the same run; not selected: "
-                ~ missing | sort | join(', ') ~ ". Select them too, e.g. dbt build --select +card_recommendations") %}
+                "card_recommendations copies the ranks the lanes made for an unfinished batch; not selected: "
+                ~ missing | sort | join(', ') ~ ". Run `dbt build` (it finishes the pending users), or select them too:"
+                ~ " dbt build --select +card_recommendations (docs/operations.md)") %}
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

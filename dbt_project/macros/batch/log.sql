@@ -1,41 +1,76 @@
-{#- Log: one row per run in cg_batch_log (ddl.sql).  A run that writes rows
-    logs its batch in the transaction that writes them (committed_at);
-    on-run-end adds the outcome, and, when every test of the invocation
-    passed, validated_at for every batch its tests covered (tests.sql). -#}
+{#- Log: one row per run that selects the batch, in cg_batch_log (ddl.sql).
+    on-run-start inserts it 'running', and calls an earlier row still
+    'running' 'interrupted' (one run at a time: that run was killed).  The
+    writer sets committed_at and the counts in the transaction that writes
+    the rows.  on-run-end sets the outcome (success, error, test_failed), the
+    first messages, the counts read from the data and, when every test of the
+    invocation passed, validated_at for every batch its tests covered
+    (tests.sql).  Counts come from int_batch joined to the input's statuses,
+    and only when this run built int_batch or wrote from it. -#}
 
-{% macro cg_log_batch_sql(status) -%}
-insert into {{ cg_relation('cg_batch_log') }}
-    (batch_id, rules_version, started_at, committed_at, finished_at, users_selected, users_completed, users_failed, run_status)
-select
-    '{{ cg_batch_id() }}', '{{ rules_version() }}', coalesce(min(batch_started_at), {{ cg_now() }}),
-    {{ cg_now() if status == 'committed' else 'null' }}, {{ 'null' if status == 'committed' else cg_now() }},
-    count(*),
-    coalesce(sum(case when processing_error is null then 1 else 0 end), 0),
-    coalesce(sum(case when processing_error is null then 0 else 1 end), 0),
-    '{{ status }}'
-from {{ cg_relation('int_batch') }}
+{% macro cg_logs_batch() -%}
+    {%- set models = ['int_batch', 'card_recommendations'] | map('replace', '', 'model.' ~ project_name ~ '.', 1) | list -%}
+    {{ return(execute and flags.WHICH in ('build', 'run') and cg_holds_run_lock()
+              and models | select('in', selected_resources) | list | length > 0) }}
+{%- endmacro %}
+
+{% macro cg_log_start() -%}
+    {%- if cg_logs_batch() -%}
+        {%- set log = cg_relation('cg_batch_log') -%}
+        {%- do run_query("update " ~ log ~ " set run_status = 'interrupted', message = 'no outcome recorded: the run was killed;"
+                         ~ " found by batch " ~ cg_batch_id() ~ "' where run_status = 'running'") -%}
+        {%- do run_query("insert into " ~ log ~ " (batch_id, rules_version, started_at, users_selected, users_completed,"
+                         ~ " users_failed, users_pending, run_status) values ('" ~ cg_batch_id() ~ "', '" ~ rules_version()
+                         ~ "', " ~ cg_now() ~ ", 0, 0, 0, 0, 'running')") -%}
+        {%- if cg_mysql() %}{% do run_query('commit') %}{% endif -%}
+        {#- DuckDB: the progress file names this batch from the start (batch/progress.sql). -#}
+        {%- if not cg_mysql() and target.path != ':memory:' -%}
+            {%- set now = "'" ~ modules.datetime.datetime.utcnow().isoformat(sep=' ') ~ "'" -%}
+            {%- do run_query("copy (select '" ~ cg_batch_id() ~ "' as batch_id, 'start' as step, -1 as chunk_no, 0 as users,"
+                             ~ " 0 as rows_written, 0 as batch_users, 0 as batch_units, " ~ now ~ " as started_at, " ~ now
+                             ~ " as recorded_at) to '" ~ target.path ~ ".progress.csv' (format csv, header)") -%}
+        {%- endif -%}
+    {%- endif -%}
+    select 1 as batch_log_started
+{%- endmacro %}
+
+{#- Sets `assignments` and the counts on this run's row. -#}
+{% macro cg_log_update(assignments, counted=true) -%}
+    {%- set counts = [0, 0, 0, 0] -%}
+    {%- if counted and cg_exists(cg_relation('int_batch')) -%}
+        {%- set sums = [] -%}
+        {%- for status in ['completed', 'failed', 'pending'] -%}
+            {%- do sums.append("coalesce(sum(case when u.processing_status = '" ~ status ~ "' then 1 else 0 end), 0)") -%}
+        {%- endfor -%}
+        {%- set counts = run_query('select count(*), ' ~ sums | join(', ') ~ ' from ' ~ cg_relation('int_batch') ~ ' as b left join '
+                                   ~ cg_source_relation() ~ ' as u on u.user_id = b.user_id').rows[0] -%}
+    {%- endif -%}
+    {%- do run_query('update ' ~ cg_relation('cg_batch_log') ~ ' set ' ~ assignments ~ ', users_selected = ' ~ counts[0]
+                     ~ ', users_completed = ' ~ counts[1] ~ ', users_failed = ' ~ counts[2] ~ ', users_pending = ' ~ counts[3]
+                     ~ " where batch_id = '" ~ cg_batch_id() ~ "'") -%}
 {%- endmacro %}
 
 {#- on-run-end.  Committed explicitly: dbt-mysql runs hooks outside
     autocommit, and a plain hook statement would be rolled back. -#}
 {% macro cg_log_batch() -%}
     {%- set log = cg_relation('cg_batch_log') -%}
-    {%- if execute and cg_exists(log) and (flags.WHICH == 'test' or (flags.WHICH in ('build', 'run') and cg_holds_run_lock())) -%}
-        {%- set errors = results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list -%}
-        {%- set tested = [] -%}
-        {%- for r in results if r.node is defined and r.node.resource_type == 'test' -%}
-            {%- do tested.append(r) -%}
-        {%- endfor -%}
-        {%- set status = 'error' if errors else 'success' -%}
-        {%- if flags.WHICH in ('build', 'run') -%}
-            {%- if run_query("select 1 from " ~ log ~ " where batch_id = '" ~ cg_batch_id() ~ "'") | length > 0 -%}
-                {%- do run_query("update " ~ log ~ " set finished_at = " ~ cg_now() ~ ", run_status = '" ~ status
-                                 ~ "' where batch_id = '" ~ cg_batch_id() ~ "'") -%}
-            {%- elif cg_exists(cg_relation('int_batch')) -%}
-                {%- do run_query(cg_log_batch_sql(status)) -%}
-            {%- endif -%}
+    {%- if execute and cg_exists(log) and (flags.WHICH == 'test' or cg_logs_batch()) -%}
+        {%- set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list -%}
+        {%- set tests = results | selectattr('node') | selectattr('node.resource_type', 'equalto', 'test') | list -%}
+        {%- if flags.WHICH != 'test' -%}
+            {%- set test_failed = tests | selectattr('status', 'in', ['error', 'fail']) | list -%}
+            {%- set status = 'test_failed' if test_failed and test_failed | length == failed | length else 'error' if failed else 'success' -%}
+            {%- set messages = [] -%}
+            {%- for r in failed + (results | selectattr('status', 'equalto', 'warn') | list) -%}
+                {%- do messages.append((r.node.name if r.node else 'hook') ~ ': ' ~ r.status ~ ': ' ~ r.message) -%}
+            {%- endfor -%}
+            {%- set message = messages[:3] | join('; ') | replace('\\', '/') | replace("'", "''") | truncate(1000, true, '...') -%}
+            {%- set wrote = results | selectattr('node') | selectattr('node.name', 'in', ['int_batch', 'card_recommendations'])
+                            | selectattr('status', 'equalto', 'success') | list -%}
+            {%- do cg_log_update("finished_at = " ~ cg_now() ~ ", run_status = '" ~ status ~ "', message = "
+                                 ~ ("'" ~ message ~ "'" if message else 'null'), wrote | length > 0) -%}
         {%- endif -%}
-        {%- if tested and not errors -%}
+        {%- if tests and not failed -%}
             {%- do run_query("update " ~ log ~ " set validated_at = " ~ cg_now() ~ " where validated_at is null and committed_at is not null") -%}
         {%- endif -%}
         {%- if cg_mysql() -%}
@@ -43,4 +78,19 @@ from {{ cg_relation('int_batch') }}
         {%- endif -%}
     {%- endif -%}
     select 1 as batch_logged
+{%- endmacro %}
+
+{#- on-run-start, after the log row: a run that reads the input, without
+    it, stops here, logged as an error that says where the input comes from. -#}
+{% macro cg_require_source() -%}
+    {%- set readers = [] -%}
+    {%- for node in (graph.nodes.values() if execute else []) if node.unique_id in selected_resources -%}
+        {%- do readers.append(node.name) if 'source.' ~ project_name ~ '.cashkaro.user_spending_data' in node.depends_on.get('nodes', []) -%}
+    {%- endfor -%}
+    {%- if readers and not cg_exists(cg_source_relation()) -%}
+        {% do exceptions.raise_compiler_error(
+            "the input table " ~ cg_source_relation() ~ " does not exist. The data team loads it (the PRD, 3.1); for a"
+            ~ " demo or a test, `cgcompile generate-users --count N` creates and fills it (docs/operations.md)") %}
+    {%- endif -%}
+    select 1 as source_present
 {%- endmacro %}

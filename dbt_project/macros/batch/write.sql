@@ -12,7 +12,6 @@
     {%- set batch = ref('int_batch') -%}
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
-    {%- set chunks = cg_batch_chunks() -%}
     {#- DuckDB matches the columns by name; asking it for them cost 0.7 s a run. -#}
     {%- set columns = [] -%}
     {%- for column in (get_columns_in_query(sql) if mysql else []) -%}
@@ -39,8 +38,10 @@
         {%- do key.append('cg_old.' ~ adapter.quote(column) ~ ' = cg_new.' ~ adapter.quote(column)) -%}
     {%- endfor -%}
     {%- set written = [] -%}
-    {%- for chunk in range(chunks) %}
+    {%- set progress = cg_progress_start('write') -%}
+    {%- for chunk in range([progress.sizes | length, 1] | max) %}
         {% do cg_heartbeat() %}
+        {%- set chunk_began = modules.datetime.datetime.utcnow() -%}
         {%- set rows = '(' ~ cg_for_chunk(sql, chunk) ~ ') as cg_new' -%}
         {%- if update_first %}
             {%- set updates = [] -%}
@@ -59,6 +60,7 @@
             {%- endif -%}
         {%- endcall %}
         {%- do written.append(load_result('insert_chunk').response.rows_affected or 0) -%}
+        {%- do cg_progress(progress, chunk, written | sum, chunk_began) -%}
     {%- endfor %}
     {%- set cards = cg_scalar('select count(distinct card_no) from ' ~ ref('int_card_params')) | int -%}
     {%- if mysql and cards < cg_top_n() %}
@@ -70,7 +72,7 @@
     {#- rows_affected is always passed: dbt 1.7's default makes the run hang. -#}
     {%- do store_raw_result('main', message='SUCCESS ' ~ (written | sum), code='SUCCESS', rows_affected=(written | sum)) -%}
     {{ run_hooks(post_hooks, inside_transaction=True) }}
-    {% do run_query(cg_log_batch_sql('committed')) %}
+    {% do cg_log_update('committed_at = ' ~ cg_now()) %}
     {% do adapter.commit() %}
     {{ run_hooks(post_hooks, inside_transaction=False) }}
     {{ return({'relations': [target_relation]}) }}
