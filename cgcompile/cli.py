@@ -243,6 +243,13 @@ def verify(target: str, users: int, seed: int, no_boundary: bool, horizon, assum
     echo_json(report.as_json(), report.failure())
 
 
+source_schema_option = click.option(
+    "--source-schema",
+    default=None,
+    help="Schema (MySQL: database) of user_spending_data; default: the var source_schema of dbt_project.yml, else the target's.",
+)
+
+
 @cli.command()
 @target_option
 @json_option
@@ -254,8 +261,9 @@ def verify(target: str, users: int, seed: int, no_boundary: bool, horizon, assum
 @click.option("--throughput-critical", type=click.FloatRange(min=0), default=100, show_default=True, help="Critical: users per minute of a running batch.")
 @click.option("--throughput-warning", type=click.FloatRange(min=0), default=500, show_default=True, help="Warning: users per minute of a running batch.")
 @click.option("--min-batch-users", type=click.IntRange(min=0), default=100, show_default=True, help="Smaller batches are not judged on their error rate.")
+@source_schema_option
 def status(target, as_json, check_alerts, fail_on, stall_minutes, error_rate_critical, error_rate_warning,
-           throughput_critical, throughput_warning, min_batch_users) -> None:
+           throughput_critical, throughput_warning, min_batch_users, source_schema) -> None:
     """Users by status, the batch under way (progress, throughput, ETA), recent errors and the last batches."""
     from . import db
     from .run import ensure_profiles
@@ -265,7 +273,7 @@ def status(target, as_json, check_alerts, fail_on, stall_minutes, error_rate_cri
     project = ensure_profiles()
     target_config = db.read_target(project, target)
     try:
-        result = status_now(target_config, project, limits)
+        result = status_now(target_config, project, limits, db.source_schema(project, source_schema))
     except StatusError as e:
         if not check_alerts:
             raise
@@ -281,7 +289,8 @@ def status(target, as_json, check_alerts, fail_on, stall_minutes, error_rate_cri
 @click.option("--failed", is_flag=True, required=True, help="Set failed users back to new (the only kind today; required so the intent is explicit).")
 @click.option("--older-than", default="0", show_default=True, help="Only users whose last processing is older than this: 1h, 30m, 2d; 0 = all.")
 @target_option
-def reprocess(failed: bool, older_than: str, target) -> None:
+@source_schema_option
+def reprocess(failed: bool, older_than: str, target, source_schema) -> None:
     """Queue failed users for the next run: status new, error cleared (the PRD, 7.2)."""
     from . import db
     from .reprocess import parse_age, reset_failed
@@ -292,7 +301,7 @@ def reprocess(failed: bool, older_than: str, target) -> None:
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--older-than") from e
     project = ensure_profiles()
-    count = reset_failed(db.read_target(project, target), age, project)
+    count = reset_failed(db.read_target(project, target), age, project, db.source_schema(project, source_schema))
     click.echo(f"{count:,} failed users set back to new; the next `dbt build` processes them")
 
 

@@ -315,3 +315,24 @@ def _load_batch(cur, target: Target, batch, columns, path: Path) -> int:
         cols = exp.Tuple(expressions=idents).sql(dialect="mysql")
         cur.execute(MYSQL_LOAD.format(table=staged.sql(dialect="mysql"), columns=cols), (str(path),))
     return len(batch)
+
+
+def source_schema(project_dir: Path = PROJECT_DIR, override: str | None = None) -> str | None:
+    """Where user_spending_data lives: `override` (--source-schema), else the var
+    source_schema of dbt_project.yml, else None (the target's own schema), as the job reads it."""
+    if override:
+        return override
+    path = project_dir / "dbt_project.yml"
+    value = ((yaml.safe_load(path.read_text()) or {}).get("vars") or {}).get("source_schema") if path.exists() else None
+    return value if isinstance(value, str) and value and "{" not in value else None
+
+
+def in_schema(statement: exp.Expression, schema: str | None, name: str = SOURCE_TABLE) -> exp.Expression:
+    """`statement` with the table `name` read from `schema` (None: leave it to the connection's)."""
+    if not schema:
+        return statement
+    statement = statement.copy()
+    for t in statement.find_all(exp.Table):
+        if t.name == name and not t.args.get("db"):
+            t.set("db", exp.to_identifier(schema))
+    return statement

@@ -40,8 +40,8 @@ def parse_age(text: str) -> dt.timedelta:
     return dt.timedelta(seconds=int(m.group(1)) * UNITS.get(m.group(2) or "s", 1))
 
 
-def statement(target: db.Target, older_than: dt.timedelta) -> str:
-    update = RESET.copy()
+def statement(target: db.Target, older_than: dt.timedelta, source_schema: str | None = None) -> str:
+    update = db.in_schema(RESET, source_schema)
     if older_than:
         cutoff = exp.Sub(
             this=exp.cast(exp.CurrentTimestamp(), "TIMESTAMP"),
@@ -51,9 +51,10 @@ def statement(target: db.Target, older_than: dt.timedelta) -> str:
     return update.sql(dialect=target.dialect)
 
 
-def reset_failed(target: db.Target, older_than: dt.timedelta, project_dir: Path = db.PROJECT_DIR) -> int:
+def reset_failed(target: db.Target, older_than: dt.timedelta, project_dir: Path = db.PROJECT_DIR,
+                 source_schema: str | None = None) -> int:
     """How many failed users were set back to 'new'."""
-    sql = statement(target, older_than)
+    sql = statement(target, older_than, source_schema)
     try:
         conn = db.connect(target, project_dir)
     except Exception as e:  # the drivers' error types differ by engine

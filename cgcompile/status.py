@@ -99,8 +99,9 @@ class StatusError(CgError):
     """The database cannot be read (exit 2): `status --check` reports it as a critical alert."""
 
 
-def collect(target: db.Target, project_dir: Path = db.PROJECT_DIR, now: dt.datetime | None = None) -> Status:
-    """Everything `status` shows, read once."""
+def collect(target: db.Target, project_dir: Path = db.PROJECT_DIR, now: dt.datetime | None = None,
+            source_schema: str | None = None) -> Status:
+    """Everything `status` shows, read once; the input in `source_schema` (None: the target's schema)."""
     now = now or dt.datetime.utcnow()
     if target.type == "duckdb":
         progress_file = Path(str(db.duckdb_file(target, project_dir)) + ".progress.csv")
@@ -111,14 +112,14 @@ def collect(target: db.Target, project_dir: Path = db.PROJECT_DIR, now: dt.datet
         conn = _connect(target, project_dir)
     try:
         cur = conn.cursor()
-        if not _has_table(cur, target, db.SOURCE_TABLE):
-            raise StatusError(f"{db.SOURCE_TABLE} does not exist in {target.schema or 'the database'}: the data team "
+        if not _has_table(cur, target, db.SOURCE_TABLE, source_schema):
+            raise StatusError(f"{db.SOURCE_TABLE} does not exist in {source_schema or target.schema}: the data team "
                               "loads it; for a demo or a test `cgcompile generate-users --count N` creates it")
         users = {s: 0 for s in STATUSES}
-        for status, count in _rows(cur, target, COUNTS):
+        for status, count in _rows(cur, target, COUNTS, source_schema):
             users[status] = int(count)
         users["total"] = sum(users[s] for s in STATUSES)
-        errors = [{"message": m, "users": int(n)} for m, n in _rows(cur, target, ERRORS)]
+        errors = [{"message": m, "users": int(n)} for m, n in _rows(cur, target, ERRORS, source_schema)]
         has_log = _has_table(cur, target, "cg_batch_log")
         last = _latest_log(cur, target, "") if has_log else None
         success = _latest_log(cur, target, "WHERE run_status = 'success'") if has_log else None
@@ -224,17 +225,14 @@ def _duckdb_or_none(target: db.Target, project_dir: Path):
         raise StatusError(f"cannot open {path}: {e}") from e
 
 
-def _sql(target: db.Target, duckdb_sql: str) -> str:
-    return sqlglot.transpile(duckdb_sql, read="duckdb", write=target.dialect)[0]
-
-
-def _rows(cur, target: db.Target, duckdb_sql: str) -> list[tuple]:
-    cur.execute(_sql(target, duckdb_sql))
+def _rows(cur, target: db.Target, duckdb_sql: str, source_schema: str | None = None) -> list[tuple]:
+    query = db.in_schema(sqlglot.parse_one(duckdb_sql, read="duckdb"), source_schema)
+    cur.execute(query.sql(dialect=target.dialect))
     return cur.fetchall()
 
 
-def _has_table(cur, target: db.Target, name: str) -> bool:
-    schema = target.schema if target.type != "duckdb" else "main"
+def _has_table(cur, target: db.Target, name: str, schema: str | None = None) -> bool:
+    schema = schema or (target.schema if target.type != "duckdb" else "main")
     query = exp.select("1").from_("information_schema.tables").where(
         exp.column("table_schema").eq(exp.Literal.string(schema)).and_(exp.column("table_name").eq(exp.Literal.string(name))))
     cur.execute(query.sql(dialect=target.dialect))
@@ -327,8 +325,9 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def status_now(target: db.Target, project_dir: Path = db.PROJECT_DIR, limits: Thresholds = Thresholds()) -> Status:
-    status = collect(target, project_dir)
+def status_now(target: db.Target, project_dir: Path = db.PROJECT_DIR, limits: Thresholds = Thresholds(),
+               source_schema: str | None = None) -> Status:
+    status = collect(target, project_dir, source_schema=source_schema)
     status.alerts = check(status, limits)
     return status
 

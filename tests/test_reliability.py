@@ -4,6 +4,7 @@ user ids.  Each test runs on DuckDB and on a real MariaDB where it applies."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cgcompile.cli import main
 from cgcompile.datagen import generate_users
 from cgcompile.harness import Workspace
 from support.jobkit import EDGE_USERS, Job, assert_clean
@@ -268,7 +270,7 @@ def test_a_batch_committed_by_a_killed_run_is_validated_by_the_next(job):
 # ---- 7. least privilege ----------------------------------------------------------------------
 
 
-def test_the_job_runs_with_least_privilege_and_cannot_alter_the_input(mariadb, tmp_path):
+def test_the_job_runs_with_least_privilege_and_cannot_alter_the_input(mariadb, tmp_path, monkeypatch, capsys):
     import mysql.connector
 
     suffix = str(int(time.time() * 1000))[-8:]
@@ -298,6 +300,13 @@ def test_the_job_runs_with_least_privilege_and_cannot_alter_the_input(mariadb, t
         fks = owner.query(f"SELECT unique_constraint_schema FROM information_schema.referential_constraints "
                           f"WHERE constraint_schema = '{work}' AND table_name = 'card_recommendations'")
         assert fks == [(data,)]
+        # The operator's commands read the input where the job does, with the job's grants.
+        monkeypatch.chdir(job.root)
+        capsys.readouterr()
+        assert main(["status", "--source-schema", data, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["users"]["completed"] == 60
+        assert main(["reprocess", "--failed", "--source-schema", data]) == 0
+        assert capsys.readouterr().out.startswith("0 failed users")
         conn = params.connect()
         try:
             jcur = conn.cursor()
