@@ -18,7 +18,7 @@ from cgcompile import status as status_mod
 from cgcompile.cli import main
 from cgcompile.datagen import generate_users
 from cgcompile.harness import Workspace
-from support.jobkit import EDGE_USERS, Job, assert_clean
+from support.jobkit import Job, assert_clean, edge_case_job
 
 TARGETS = ["duckdb", "mariadb"]
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -27,11 +27,7 @@ BAD = [(f"BAD{i:03d}", 1000, -5, 0, 0, 0, 2000) for i in range(10)]
 
 @pytest.fixture(params=TARGETS)
 def job(request, tmp_path) -> Job:
-    params = request.getfixturevalue("mariadb_schema") if request.param == "mariadb" else None
-    job = Job(tmp_path, request.param, params)
-    job.create_source()
-    job.load(list(generate_users(120, seed=7)) + EDGE_USERS)
-    return job
+    return edge_case_job(request, tmp_path, seed=7)
 
 
 def log_rows(job: Job) -> list[dict]:

@@ -18,18 +18,14 @@ import pytest
 from cgcompile.cli import main
 from cgcompile.datagen import generate_users
 from cgcompile.harness import Workspace
-from support.jobkit import EDGE_USERS, Job, assert_clean
+from support.jobkit import Job, assert_clean, edge_case_job
 
 TARGETS = ["duckdb", "mariadb"]
 
 
 @pytest.fixture(params=TARGETS)
 def job(request, tmp_path) -> Job:
-    params = request.getfixturevalue("mariadb_schema") if request.param == "mariadb" else None
-    job = Job(tmp_path, request.param, params)
-    job.create_source()
-    job.load(list(generate_users(120, seed=5)) + EDGE_USERS)
-    return job
+    return edge_case_job(request, tmp_path, seed=5)
 
 
 # ---- 1. a NULL status is a user to process -------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlglot import exp
 
 from cgcompile import db
-from cgcompile.datagen import COLUMNS
+from cgcompile.datagen import COLUMNS, generate_users
 from cgcompile.harness import Workspace, duckdb_target
 from cgcompile.loader import load_catalog
 from cgcompile.verify import compare, expected_rows
@@ -126,3 +126,13 @@ def assert_clean(job: Job) -> None:
     }
     mismatches = job.mismatches()
     assert not mismatches, "\n".join(str(m) for m in mismatches[:20])
+
+
+def edge_case_job(request, tmp_path: Path, seed: int) -> Job:
+    """The job fixture of the scenario tests: a Job on request.param's engine holding
+    120 generated users and the PRD's edge cases (a fresh MariaDB schema per test)."""
+    params = request.getfixturevalue("mariadb_schema") if request.param == "mariadb" else None
+    job = Job(tmp_path, request.param, params)
+    job.create_source()
+    job.load(list(generate_users(120, seed=seed)) + EDGE_USERS)
+    return job
