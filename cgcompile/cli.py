@@ -101,12 +101,20 @@ def check(rules_dir: Path, as_json: bool) -> None:
 
 @cli.command()
 @rules_dir_option
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
-def cards(rules_dir: Path, as_json: bool) -> None:
-    """List the cards: bank, fees, source, and the rule constructs each one uses."""
-    from .loader import card_summaries, cards_json, cards_table, load_catalog
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table (every term with its sources).")
+@click.option("--stale", "stale_days", type=click.IntRange(min=0), default=None, metavar="DAYS", help="List the terms whose sources were checked more than DAYS days ago (or never).")
+def cards(rules_dir: Path, as_json: bool, stale_days: int | None) -> None:
+    """List the cards: bank, fees, confidence, source, and the rule constructs each one uses."""
+    import datetime as dt
 
-    summaries = card_summaries(load_catalog(rules_dir))
+    from .loader import card_summaries, cards_json, cards_table, load_catalog, stale_table, stale_terms
+
+    catalog = load_catalog(rules_dir)
+    if stale_days is not None:
+        rows = stale_terms(catalog, stale_days, dt.date.today())
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False) if as_json else stale_table(rows, stale_days))
+        return
+    summaries = card_summaries(catalog)
     click.echo(cards_json(summaries) if as_json else cards_table(summaries))
 
 

@@ -382,7 +382,8 @@ def _value_text(v) -> str:
     return plain(v)
 
 
-def as_json(explained: list[tuple[int, CardResult, tuple[str, ...]]], spend: UserSpend, as_of: dt.date, assumptions: dict, horizon: str = "first_year") -> str:
+def as_json(explained: list[tuple[int, CardResult, tuple[str, ...]]], spend: UserSpend, as_of: dt.date, assumptions: dict,
+            horizon: str = "first_year", confidence: dict[str, str] | None = None) -> str:
     """Decimals as strings, so 25500.00 stays exactly 25500.00."""
     doc = {
         "as_of": as_of.isoformat(),
@@ -390,7 +391,8 @@ def as_json(explained: list[tuple[int, CardResult, tuple[str, ...]]], spend: Use
         "assumptions": {k: _json_value(v) for k, v in assumptions.items()},
         "spend": {c: _json_value(spend.of(c)) for c in (*CATEGORIES, "confirmed")},
         "cards": [
-            {"rank": n, **{k: _json_value(getattr(r, k)) for k in COLUMNS}, "explanations": list(lines)}
+            {"rank": n, **{k: _json_value(getattr(r, k)) for k in COLUMNS},
+             "confidence": (confidence or {}).get(r.card_id), "explanations": list(lines)}
             for n, r, lines in explained
         ],
     }
@@ -404,6 +406,7 @@ def as_text(
     assumptions: dict,
     names: dict[str, str],
     horizon: str = "first_year",
+    confidence: dict[str, str] | None = None,
 ) -> str:
     names = {**DEFAULT_LABELS, **names}
     lines = [
@@ -418,7 +421,8 @@ def as_text(
     for n, r, why in explained:
         lines += [
             "",
-            f"{n}. {r.card_name} ({r.card_id}, {r.bank})",
+            f"{n}. {r.card_name} ({r.card_id}, {r.bank}"
+            + (f"; terms {confidence[r.card_id].replace('_', ' ')}" if confidence and r.card_id in confidence else "") + ")",
             f"   net_savings {grouped(r.net_savings, True)} = total_savings_yearly {grouped(r.total_savings_yearly, True)}"
             f" - joining_fees {grouped(r.joining_fees, True)} + total_extra_benefits {grouped(r.total_extra_benefits, True)}",
             "   " + ", ".join(f"{c}_points {grouped(r.points(c), True)}" for c in CATEGORIES),
@@ -462,7 +466,7 @@ def run(
     keys count as NULL.
     """
     from .evaluate import user_spend
-    from .loader import load_catalog
+    from .loader import confidence, load_catalog
     from .options import horizon_choice, parse_assumptions
 
     if top < 1:
@@ -474,6 +478,7 @@ def run(
     values = {**catalog.defaults(), **overrides}
     when = as_of or catalog.as_of
     explained = explain_rank(catalog, spend, when, overrides, top, view)
+    sure = {card.id: confidence(card) for card in catalog.cards}
     if json_output:
-        return as_json(explained, spend, when, values, view)
-    return as_text(explained, spend, when, values, dict(catalog.category_labels), view)
+        return as_json(explained, spend, when, values, view, sure)
+    return as_text(explained, spend, when, values, dict(catalog.category_labels), view, sure)

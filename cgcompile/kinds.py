@@ -14,7 +14,7 @@ from dataclasses import dataclass
 EARN = "earn"  # units on a category's monthly spend, capped
 BENEFIT = "benefit"  # a yearly amount in rupees or points, on a threshold
 
-COMMON_KEYS = ("kind", "description", "when", "valid_from", "valid_until")
+COMMON_KEYS = ("kind", "description", "when", "valid_from", "valid_until", "source")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from . import limits
+from . import limits, provenance
 from .errors import CgError, Problem, RulesInvalid, did_you_mean
 from .money import inr
 from .model import (
@@ -55,6 +55,7 @@ from .model import (
     Redemption,
     Rule,
     Source,
+    SourceRef,
     Tier,
     plain,
 )
@@ -66,23 +67,24 @@ CATALOG_FILE = "_catalog.yaml"
 LIMIT_TEXT = "DECIMAL(12,2): below " + inr(limits.DECIMAL_12_2)
 NAME_TEXT = re.compile(r"[a-z0-9_]+")
 
-CATALOG_KEYS = ("as_of", "horizon", "gst_percent", "categories", "assumptions")
+CATALOG_KEYS = ("as_of", "horizon", "gst_percent", "categories", "assumptions", "rank_unverified")
 ASSUMPTION_KEYS = ("description", "default", "unit", "category", "source")
 ASSUMPTION_UNITS = ("rupees", "percent")
 CARD_KEYS = (
-    "id", "name", "bank", "reward", "points_name", "source", "valid_from", "valid_until",
+    "id", "name", "bank", "reward", "points_name", "source", "sources", "valid_from", "valid_until",
     "fees", "redemption", "caps", "rules",
 )
 CARD_REQUIRED = ("id", "name", "bank", "reward", "source", "fees", "redemption", "rules")
-SOURCE_KEYS = ("url", "checked", "note", "alternatives")
+SOURCE_KEYS = ("url", "checked", "note", "alternatives", "issuer")
 FEE_KEYS = ("joining", "annual")
+TERM_KEYS = ("source",)  # a term's citation, read by provenance.py
 REDEMPTION_KEYS = (
     "method", "rupees_per_point", "type", "max_share", "max_points", "min_points", "note", "when",
-    "valid_from", "valid_until",
+    "valid_from", "valid_until", "source",
 )
 CAP_KEYS = ("amount", "unit", "period", "scope", "pool", "within")
 CAP_REQUIRED = ("amount", "unit", "period")
-NAMED_CAP_KEYS = ("amount", "unit", "period", "within")
+NAMED_CAP_KEYS = ("amount", "unit", "period", "within", "source")
 RATE_KEYS = ("percent", "points", "per", "full_blocks")
 PER_ORDER_KEYS = ("cap", "minimum")
 TIER_KEYS = ("from", "to", "rate")
@@ -99,6 +101,7 @@ class Settings:
     names: frozenset[str] | None
     horizon: str = "first_year"
     gst_percent: Decimal = DEFAULT_GST_PERCENT
+    rank_unverified: bool = True
 
     def assumption(self, name: str) -> Assumption | None:
         return next((a for a in self.assumptions if a.name == name), None)
@@ -134,10 +137,13 @@ def load_catalog(rules_dir: Path) -> Catalog:
     if problems:
         raise RulesInvalid(problems)
     assert settings.as_of is not None
+    # An analyst may keep cards that nobody public confirms out of the ranking.
+    excluded = tuple(c for c in cards if not settings.rank_unverified and confidence(c) == "unverified")
     return Catalog(
         as_of=settings.as_of,
         assumptions=settings.assumptions,
-        cards=tuple(cards),
+        cards=tuple(c for c in cards if c not in excluded),
+        excluded=excluded,
         category_labels=settings.labels,
         horizon=settings.horizon,
         gst_percent=settings.gst_percent,
@@ -174,7 +180,9 @@ def read_settings(path: Path, problems: list[Problem]) -> Settings:
     names: frozenset[str] | None = frozenset()
     if "assumptions" in f:
         assumptions, names = read_assumptions(doc, f["assumptions"].value)
-    return Settings(as_of, labels, assumptions, names, horizon or "first_year", gst if gst is not None else DEFAULT_GST_PERCENT)
+    rank_unverified = doc.boolean(f["rank_unverified"].value, "rank_unverified") if "rank_unverified" in f else True
+    return Settings(as_of, labels, assumptions, names, horizon or "first_year", gst if gst is not None else DEFAULT_GST_PERCENT,
+                    rank_unverified is not False)
 
 
 def read_percent_value(doc: Doc, node: Node, path: str) -> Decimal | None:
@@ -319,6 +327,8 @@ class CardReader:
             if pool not in self.used_pools:
                 doc.error(key, join("caps", pool), "declared but no rule uses it")
         self.check_overlaps(rules)
+        summary = SourceRef("source", source.url, source.checked, source.issuer) if source else None
+        terms = provenance.read(doc, root, summary)
         if doc.count() != start:
             return None
         card = Card(
@@ -337,6 +347,7 @@ class CardReader:
             valid_from=valid_from,
             valid_until=valid_until,
             caps=caps,
+            provenance=terms,
         )
         self.check_bounds(card, root)
         return None if doc.count() != start else card
@@ -371,9 +382,10 @@ class CardReader:
         checked = self.get(f, path, "checked", doc.date)
         note = self.get(f, path, "note", doc.text, "")
         alternatives = self.get(f, path, "alternatives", self.read_texts, ())
-        if url is None or checked is None or note is None or alternatives is None:
+        issuer = self.get(f, path, "issuer", doc.boolean, False)
+        if url is None or checked is None or note is None or alternatives is None or issuer is None:
             return None
-        return Source(url=url, checked=checked, note=note, alternatives=alternatives)
+        return Source(url=url, checked=checked, note=note, alternatives=alternatives, issuer=issuer)
 
     def read_texts(self, node: Node, path: str) -> tuple[str, ...] | None:
         items = self.doc.items(node, path, nonempty=False)
@@ -391,7 +403,7 @@ class CardReader:
         return start, end
 
     def read_fees(self, node: Node, path: str) -> tuple[Decimal | None, Decimal | None] | None:
-        f = self.doc.fields(node, path, FEE_KEYS, FEE_KEYS)
+        f = self.doc.fields(node, path, FEE_KEYS + TERM_KEYS, FEE_KEYS)
         if f is None:
             return None
         return self.get(f, path, "joining", self.read_fee), self.get(f, path, "annual", self.read_fee)
@@ -1054,8 +1066,13 @@ def constructs(card: Card) -> list[str]:
     return sorted({r.kind for r in card.rules}) + [c for c in EXTRA_CONSTRUCTS if c in used]
 
 
+def confidence(card: Card) -> str:
+    """verified, single_source or unverified: the card's least sure term (provenance.py)."""
+    return card.provenance.confidence if card.provenance else "unverified"
+
+
 def card_summaries(catalog: Catalog) -> list[dict]:
-    """One plain record per card, for the table and for --json."""
+    """One plain record per card (the ranked ones, then any left out), for the table and for --json."""
     return [
         {
             "id": card.id,
@@ -1065,15 +1082,49 @@ def card_summaries(catalog: Catalog) -> list[dict]:
             "annual_fee": card.annual_fee,
             "source_url": card.source.url,
             "checked": card.source.checked.isoformat(),
+            "confidence": confidence(card),
+            "ranked": card not in catalog.excluded,
             "rules": constructs(card),
+            "terms": [term_record(t) for t in (card.provenance.terms if card.provenance else ())],
         }
-        for card in catalog.cards
+        for card in catalog.cards + catalog.excluded
     ]
+
+
+def term_record(term) -> dict:
+    return {
+        "term": term.path,
+        "confidence": term.confidence,
+        "checked": term.checked.isoformat() if term.checked else None,
+        "sources": [{"key": s.key, "url": s.url, "checked": s.checked.isoformat(), "issuer": s.issuer} for s in term.sources],
+    }
+
+
+def stale_terms(catalog: Catalog, days: int, today: dt.date) -> list[dict]:
+    """Terms whose newest source was checked more than `days` before `today`, or never."""
+    out = []
+    for card in catalog.cards + catalog.excluded:
+        for term in card.provenance.terms if card.provenance else ():
+            if term.checked is None or (today - term.checked).days > days:
+                age = None if term.checked is None else (today - term.checked).days
+                out.append({"card": card.id, "file": card.file, **term_record(term), "age_days": age})
+    return out
+
+
+def stale_table(rows: list[dict], days: int) -> str:
+    if not rows:
+        return f"no term checked more than {days} days ago"
+    lines = [f"{len(rows)} term(s) checked more than {days} days ago (or never):"]
+    for r in rows:
+        when = f"{r['checked']} ({r['age_days']} days)" if r["checked"] else "never (source: none)"
+        urls = ", ".join(s["url"] for s in r["sources"]) or "-"
+        lines.append(f"  {r['card']}  {r['term']}  checked {when}  {urls}")
+    return "\n".join(lines)
 
 
 CARD_COLUMNS = (
     ("ID", "id"), ("NAME", "name"), ("BANK", "bank"), ("JOINING", "joining_fee"),
-    ("ANNUAL", "annual_fee"), ("CHECKED", "checked"), ("RULES", "rules"), ("SOURCE", "source_url"),
+    ("ANNUAL", "annual_fee"), ("CHECKED", "checked"), ("CONFIDENCE", "confidence"), ("RULES", "rules"), ("SOURCE", "source_url"),
 )
 
 
@@ -1091,6 +1142,7 @@ def cards_json(summaries: list[dict]) -> str:
 def cards_table(summaries: list[dict]) -> str:
     """A plain-text table, one card a line; fees right-aligned."""
     shown_as = {"rules": ", ".join, "joining_fee": plain, "annual_fee": plain}
+    summaries = [{**s, "confidence": s["confidence"] + ("" if s["ranked"] else " (not ranked)")} for s in summaries]
     rows = [[h for h, _ in CARD_COLUMNS]]
     for s in summaries:
         rows.append([shown_as.get(k, str)(s[k]) for _, k in CARD_COLUMNS])

@@ -189,12 +189,54 @@ class Redemption:
         return self.max_share is not None or self.max_points is not None or self.min_points is not None
 
 
+# --- provenance: what backs each term of a card (provenance.py reads it) ---
+
+CONFIDENCE_LEVELS = ("unverified", "single_source", "verified")  # least sure first
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    key: str
+    url: str
+    checked: dt.date
+    issuer: bool = False
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a card and what backs it (no sources: unverified)."""
+
+    path: str  # fees, rules[2], caps.online, redemption[0]
+    sources: tuple[SourceRef, ...]
+
+    @property
+    def confidence(self) -> str:
+        if any(s.issuer for s in self.sources) or len({s.url for s in self.sources}) >= 2:
+            return "verified"
+        return "single_source" if self.sources else "unverified"
+
+    @property
+    def checked(self) -> dt.date | None:
+        """When the newest of its sources was last checked."""
+        return max((s.checked for s in self.sources), default=None)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    terms: tuple[Term, ...]
+
+    @property
+    def confidence(self) -> str:
+        return min((t.confidence for t in self.terms), key=CONFIDENCE_LEVELS.index, default="unverified")
+
+
 @dataclass(frozen=True)
 class Source:
     url: str
     checked: dt.date
     note: str = ""
     alternatives: tuple[str, ...] = ()
+    issuer: bool = False  # the issuer's own page (its terms, MITC, FAQ)
 
 
 @dataclass(frozen=True)
@@ -214,6 +256,7 @@ class Card:
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
     caps: tuple[tuple[str, Cap], ...] = ()  # shared pools, by name
+    provenance: Provenance | None = None  # each term's sources (provenance.py)
 
 
 @dataclass(frozen=True)
@@ -245,6 +288,8 @@ class Catalog:
     category_labels: tuple[tuple[str, str], ...] = ()
     horizon: str = "first_year"
     gst_percent: Decimal = DEFAULT_GST_PERCENT
+    # Cards left out of the ranking by rank_unverified: false (the loader's decision).
+    excluded: tuple[Card, ...] = ()
 
     def label(self, category: str) -> str:
         return dict(self.category_labels).get(category, category)

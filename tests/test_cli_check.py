@@ -58,9 +58,9 @@ def test_cards_table(capsys):
     code, out, err = run(capsys, "cards", "--rules-dir", "fixtures/valid")
     assert (code, err) == (0, "")
     header, partner, shop, travel = out.splitlines()
-    assert header.split() == ["ID", "NAME", "BANK", "JOINING", "ANNUAL", "CHECKED", "RULES", "SOURCE"]
+    assert header.split() == ["ID", "NAME", "BANK", "JOINING", "ANNUAL", "CHECKED", "CONFIDENCE", "RULES", "SOURCE"]
     assert shop.split()[:6] == ["shop_cashback", "Shop", "Cashback", "Card", "Test", "Bank"]
-    assert "  500   499.5  2026-11-20  bonus, fee_waiver, flat, joining_fee_waiver, welcome, pooled_cap, assumption, validity  " in shop
+    assert "  500   499.5  2026-11-20  single_source  bonus, fee_waiver, flat, joining_fee_waiver, welcome, pooled_cap, assumption, validity  " in shop
     assert shop.endswith("  https://example.com/shop-cashback")
     assert "  bonus, flat, milestone, tiered, welcome, cap, points_cap, assumption, validity, redemption_choice  " in travel
     assert ("  flat, welcome, cap, pooled_cap, nested_cap, points_cap, per_order, partner_share, validity, "
@@ -74,6 +74,12 @@ def test_cards_json(capsys):
     assert (code, err) == (0, "")
     cards = json.loads(out)
     assert cards[0]["id"] == "partner_points" and cards[0]["joining_fee"] == 499
+    # Every term with its sources; these fixtures cite none, so the card's source backs each.
+    shop_terms = cards[1].pop("terms")
+    assert [t["term"] for t in shop_terms][:2] == ["fees", "rules[0]"]
+    assert shop_terms[0] == {"term": "fees", "confidence": "single_source", "checked": "2026-11-20", "sources": [
+        {"key": "source", "url": "https://example.com/shop-cashback", "checked": "2026-11-20", "issuer": False}]}
+    del cards[2]["terms"]
     assert cards[1:] == [
         {
             "id": "shop_cashback",
@@ -83,6 +89,8 @@ def test_cards_json(capsys):
             "annual_fee": 499.5,
             "source_url": "https://example.com/shop-cashback",
             "checked": "2026-11-20",
+            "confidence": "single_source",
+            "ranked": True,
             "rules": ["bonus", "fee_waiver", "flat", "joining_fee_waiver", "welcome", "pooled_cap", "assumption", "validity"],
         },
         {
@@ -93,6 +101,8 @@ def test_cards_json(capsys):
             "annual_fee": 12500,
             "source_url": "https://example.com/travel-points",
             "checked": "2026-11-01",
+            "confidence": "single_source",
+            "ranked": True,
             "rules": [
                 "bonus", "flat", "milestone", "tiered", "welcome",
                 "cap", "points_cap", "assumption", "validity", "redemption_choice",

@@ -259,7 +259,8 @@ def test_json_has_every_column_as_exact_strings():
     assert doc["spend"]["other_online"] == "2000.00" and doc["spend"]["confirmed"] == "12000.00"
     assert [c["card_id"] for c in doc["cards"]] == ["beta", "alpha"]
     first = doc["cards"][0]
-    assert list(first) == ["rank", *COLUMNS, "explanations"]
+    assert list(first) == ["rank", *COLUMNS, "confidence", "explanations"]
+    assert first["confidence"] is None  # as_json is told it by run(), below
     assert first["net_savings"] == "6000.00" and first["redemption_rate"] == "1.0000"
     assert first["explanations"][0] == "₹10,000 a month on Amazon earns 5% cashback: ₹500 a month, ₹6,000 a year."
 
@@ -518,3 +519,16 @@ def test_a_travel_only_card_is_worth_nothing_to_shoppers():
     assert lines[-1] == "Not counted: Air miles at ₹0.50 a point (travel_redemption=false: these users are taken to redeem for shopping)."
     [(_, r, _)] = explain_rank(catalog(c, assumptions={"amazon_prime": True, "travel_redemption": True}), spend(other_online=2000))
     assert (r.total_savings_yearly, r.redemption_method) == (Decimal("480.00"), "Air miles")
+
+
+def test_explain_shows_each_cards_confidence():
+    from pathlib import Path
+
+    from cgcompile.explain import run
+
+    rules = Path(__file__).resolve().parents[1] / "card_rules"
+    doc = json.loads(run(rules, {"amazon": "20000"}, json_output=True))
+    assert {c["confidence"] for c in doc["cards"]} <= {"verified", "single_source", "unverified"}
+    assert next(c for c in doc["cards"] if c["card_id"] == "sbi_cashback")["confidence"] == "verified"
+    assert "(sbi_cashback, SBI Card; terms verified)" in run(rules, {"amazon": "20000"})
+

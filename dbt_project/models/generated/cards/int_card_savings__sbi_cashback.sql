@@ -31,12 +31,12 @@ WITH users AS (
 ), units AS (
   SELECT
     user_no,
-    CAST(ROUND(amazon * 0.05, 2) AS DECIMAL(18, 2)) AS amazon_r1, /* card_rules/sbi_cashback.yaml:55 rules[1] flat */
-    CAST(ROUND(flipkart * 0.05, 2) AS DECIMAL(18, 2)) AS flipkart_r1, /* card_rules/sbi_cashback.yaml:55 rules[1] flat */
-    CAST(ROUND(myntra * 0.05, 2) AS DECIMAL(18, 2)) AS myntra_r1, /* card_rules/sbi_cashback.yaml:55 rules[1] flat */
-    CAST(ROUND(ajio * 0.05, 2) AS DECIMAL(18, 2)) AS ajio_r1, /* card_rules/sbi_cashback.yaml:55 rules[1] flat */
-    CAST(ROUND(grocery * 0.05, 2) AS DECIMAL(18, 2)) AS grocery_r1, /* card_rules/sbi_cashback.yaml:55 rules[1] flat */
-    CAST(ROUND(other_online * 0.05, 2) AS DECIMAL(18, 2)) AS other_online_r1, /* card_rules/sbi_cashback.yaml:55 rules[1] flat */
+    CAST(ROUND(amazon * 0.05, 2) AS DECIMAL(18, 2)) AS amazon_r1, /* card_rules/sbi_cashback.yaml:62 rules[1] flat */
+    CAST(ROUND(flipkart * 0.05, 2) AS DECIMAL(18, 2)) AS flipkart_r1, /* card_rules/sbi_cashback.yaml:62 rules[1] flat */
+    CAST(ROUND(myntra * 0.05, 2) AS DECIMAL(18, 2)) AS myntra_r1, /* card_rules/sbi_cashback.yaml:62 rules[1] flat */
+    CAST(ROUND(ajio * 0.05, 2) AS DECIMAL(18, 2)) AS ajio_r1, /* card_rules/sbi_cashback.yaml:62 rules[1] flat */
+    CAST(ROUND(grocery * 0.05, 2) AS DECIMAL(18, 2)) AS grocery_r1, /* card_rules/sbi_cashback.yaml:62 rules[1] flat */
+    CAST(ROUND(other_online * 0.05, 2) AS DECIMAL(18, 2)) AS other_online_r1, /* card_rules/sbi_cashback.yaml:62 rules[1] flat */
     CAST(0 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
 ), capped_1 AS (
@@ -132,12 +132,12 @@ WITH users AS (
 ), units AS (
   SELECT
     user_no,
-    CAST(ROUND(amazon * 0.05, 2) AS DECIMAL(18, 2)) AS amazon_r1, /* card_rules/sbi_cashback.yaml:55 rules[1] flat */
-    CAST(ROUND(flipkart * 0.05, 2) AS DECIMAL(18, 2)) AS flipkart_r1, /* card_rules/sbi_cashback.yaml:55 rules[1] flat */
-    CAST(ROUND(myntra * 0.05, 2) AS DECIMAL(18, 2)) AS myntra_r1, /* card_rules/sbi_cashback.yaml:55 rules[1] flat */
-    CAST(ROUND(ajio * 0.05, 2) AS DECIMAL(18, 2)) AS ajio_r1, /* card_rules/sbi_cashback.yaml:55 rules[1] flat */
-    CAST(ROUND(grocery * 0.05, 2) AS DECIMAL(18, 2)) AS grocery_r1, /* card_rules/sbi_cashback.yaml:55 rules[1] flat */
-    CAST(ROUND(other_online * 0.05, 2) AS DECIMAL(18, 2)) AS other_online_r1, /* card_rules/sbi_cashback.yaml:55 rules[1] flat */
+    CAST(ROUND(amazon * 0.05, 2) AS DECIMAL(18, 2)) AS amazon_r1, /* card_rules/sbi_cashback.yaml:62 rules[1] flat */
+    CAST(ROUND(flipkart * 0.05, 2) AS DECIMAL(18, 2)) AS flipkart_r1, /* card_rules/sbi_cashback.yaml:62 rules[1] flat */
+    CAST(ROUND(myntra * 0.05, 2) AS DECIMAL(18, 2)) AS myntra_r1, /* card_rules/sbi_cashback.yaml:62 rules[1] flat */
+    CAST(ROUND(ajio * 0.05, 2) AS DECIMAL(18, 2)) AS ajio_r1, /* card_rules/sbi_cashback.yaml:62 rules[1] flat */
+    CAST(ROUND(grocery * 0.05, 2) AS DECIMAL(18, 2)) AS grocery_r1, /* card_rules/sbi_cashback.yaml:62 rules[1] flat */
+    CAST(ROUND(other_online * 0.05, 2) AS DECIMAL(18, 2)) AS other_online_r1, /* card_rules/sbi_cashback.yaml:62 rules[1] flat */
     CAST(0 AS DECIMAL(12, 2)) AS total_extra_benefits
   FROM spend
   LIMIT 18446744073709551615
