@@ -15,7 +15,6 @@ import sqlglot
 from sqlglot import exp
 
 from . import db
-from .errors import CgError
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RESET = sqlglot.parse_one(
@@ -26,10 +25,6 @@ RESET = sqlglot.parse_one(
     """,
     read="duckdb",
 )
-
-
-class ReprocessError(CgError):
-    """The database refused the reset (exit 2)."""
 
 
 def parse_age(text: str) -> dt.timedelta:
@@ -55,19 +50,13 @@ def reset_failed(target: db.Target, older_than: dt.timedelta, project_dir: Path 
                  source_schema: str | None = None) -> int:
     """How many failed users were set back to 'new'."""
     sql = statement(target, older_than, source_schema)
+    conn = db.connect(target, project_dir)
     try:
-        conn = db.connect(target, project_dir)
-    except Exception as e:  # the drivers' error types differ by engine
-        raise ReprocessError(f"cannot open target {target.name}: {e} (a running job holds a DuckDB file; retry after it ends)") from e
-    try:
-        cur = conn.cursor()
-        cur.execute(sql)
-        count = cur.rowcount
-        if target.type == "duckdb":
-            count = cur.fetchone()[0]
-        conn.commit()
+        with db.database_errors(target, "resetting failed users on", project_dir):
+            cur = conn.cursor()
+            cur.execute(sql)
+            count = cur.fetchone()[0] if target.type == "duckdb" else cur.rowcount
+            conn.commit()
         return int(count)
-    except Exception as e:
-        raise ReprocessError(f"resetting failed users on {target.name}: {e}") from e
     finally:
         conn.close()

@@ -207,8 +207,8 @@ def render(status: Status) -> str:
 def _connect(target: db.Target, project_dir: Path):
     try:
         return db.connect(target, project_dir)
-    except Exception as e:  # the driver's own error types differ by engine
-        raise StatusError(f"cannot connect to target {target.name}: {e}") from e
+    except db.DatabaseError as e:  # --check turns it into the PRD's "database connection lost" alert
+        raise StatusError(str(e)) from e
 
 
 def _duckdb_or_none(target: db.Target, project_dir: Path):

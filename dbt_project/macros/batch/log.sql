@@ -24,11 +24,9 @@
                          ~ "', " ~ cg_now() ~ ", 0, 0, 0, 0, 'running')") -%}
         {%- if cg_mysql() %}{% do run_query('commit') %}{% endif -%}
         {#- DuckDB: the progress file names this batch from the start (batch/progress.sql). -#}
-        {%- if not cg_mysql() and target.path != ':memory:' -%}
+        {%- if not cg_mysql() -%}
             {%- set now = "'" ~ modules.datetime.datetime.utcnow().isoformat(sep=' ') ~ "'" -%}
-            {%- do run_query("copy (select '" ~ cg_batch_id() ~ "' as batch_id, 'start' as step, -1 as chunk_no, 0 as users,"
-                             ~ " 0 as rows_written, 0 as batch_users, 0 as batch_units, " ~ now ~ " as started_at, " ~ now
-                             ~ " as recorded_at) to '" ~ target.path ~ ".progress.csv' (format csv, header)") -%}
+            {%- do cg_progress_record(["('" ~ cg_batch_id() ~ "', 'start', -1, 0, 0, 0, 0, " ~ now ~ ", " ~ now ~ ")"]) -%}
         {%- endif -%}
     {%- endif -%}
     select 1 as batch_log_started

@@ -25,20 +25,26 @@
     {%- set row = ["'" ~ cg_batch_id() ~ "'", "'" ~ progress.step ~ "'", chunk, progress.sizes.get(chunk, 0), rows_written,
                    progress.users, progress.units, "'" ~ chunk_began.isoformat(sep=' ') ~ "'", "'" ~ now.isoformat(sep=' ') ~ "'"] -%}
     {%- do progress.rows.append('(' ~ row | join(', ') ~ ')') -%}
-    {%- set done = none -%}
-    {%- set columns = 'batch_id, step, chunk_no, users, rows_written, batch_users, batch_units, started_at, recorded_at' -%}
-    {%- if cg_mysql() -%}
-        {%- set table = cg_relation('cg_batch_progress') -%}
-        {%- do run_query('insert into ' ~ table ~ ' (' ~ columns ~ ') values ' ~ progress.rows[-1]) -%}
-        {#- The lanes record side by side: the batch's share is read back. -#}
-        {%- set done = run_query('select count(*), min(started_at) from ' ~ table ~ " where batch_id = '" ~ cg_batch_id() ~ "'").rows[0] -%}
-    {%- elif target.path != ':memory:' -%}
-        {%- do run_query("copy (select * from (values " ~ progress.rows | join(', ') ~ ") as progress(" ~ columns ~ ")) to '"
-                         ~ target.path ~ ".progress.csv' (format csv, header)") -%}
-    {%- endif -%}
-    {%- set done = done or [progress.rows | length, progress.began] -%}
+    {%- set done = cg_progress_record(progress.rows) or [progress.rows | length, progress.began] -%}
     {%- set seconds = (now - done[1]).total_seconds() -%}
     {{ log(this.identifier ~ ': ' ~ progress.step ~ ' chunk ' ~ (chunk + 1) ~ ' of ' ~ progress.sizes | length ~ ' ('
            ~ '{:,}'.format(progress.sizes.get(chunk, 0)) ~ ' users): batch ' ~ '{:.0%}'.format(done[0] / progress.units)
            ~ ' done, ETA ' ~ '{:.0f}'.format(seconds * (progress.units - done[0]) / done[0]) ~ ' s', info=True) }}
+{%- endmacro %}
+
+{#- Writes the progress rows where another session reads them: the newest row
+    into cg_batch_progress, or every row of this run into the DuckDB file.
+    MySQL/MariaDB returns the batch's steps done and first start, read back
+    because the lanes record side by side. -#}
+{% macro cg_progress_record(rows) -%}
+    {%- set columns = 'batch_id, step, chunk_no, users, rows_written, batch_users, batch_units, started_at, recorded_at' -%}
+    {%- if cg_mysql() -%}
+        {%- set table = cg_relation('cg_batch_progress') -%}
+        {%- do run_query('insert into ' ~ table ~ ' (' ~ columns ~ ') values ' ~ rows[-1]) -%}
+        {{ return(run_query('select count(*), min(started_at) from ' ~ table ~ " where batch_id = '" ~ cg_batch_id() ~ "'").rows[0]) }}
+    {%- elif target.path != ':memory:' -%}
+        {%- do run_query("copy (select * from (values " ~ rows | join(', ') ~ ") as progress(" ~ columns ~ ")) to '"
+                         ~ target.path ~ ".progress.csv' (format csv, header)") -%}
+    {%- endif -%}
+    {{ return(none) }}
 {%- endmacro %}
