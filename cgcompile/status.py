@@ -111,6 +111,15 @@ def collect(target: db.Target, project_dir: Path = db.PROJECT_DIR, now: dt.datet
     else:
         conn = _connect(target, project_dir)
     try:
+        return _read(conn, target, now, source_schema)
+    except db.DatabaseError as e:  # e.g. a run's first start, still making its tables
+        raise StatusError(str(e)) from e
+    finally:
+        conn.close()
+
+
+def _read(conn, target: db.Target, now: dt.datetime, source_schema: str | None) -> Status:
+    with db.database_errors(target, "reading the status from"):
         cur = conn.cursor()
         if not _has_table(cur, target, db.SOURCE_TABLE, source_schema):
             raise StatusError(f"{db.SOURCE_TABLE} does not exist in {source_schema or target.schema}: the data team "
@@ -128,8 +137,6 @@ def collect(target: db.Target, project_dir: Path = db.PROJECT_DIR, now: dt.datet
             run = Run("interrupted" if last and last["run_status"] == "running" else "idle", last and last["batch_id"])
         else:
             run = _mysql_run(cur, target, last, now)
-    finally:
-        conn.close()
     return Status(target.name, users, run, last, success, sum(e["users"] for e in errors), errors)
 
 
@@ -272,7 +279,9 @@ def _mysql_run(cur, target: db.Target, last: dict | None, now: dt.datetime) -> R
     if lock:
         batch_id, _started, heartbeat, db_now = lock[0]
         run = Run("running", batch_id)
-        progress = _rows(cur, target, PROGRESS.replace("'b'", exp.Literal.string(batch_id).sql()))
+        # A run that has just taken the lock may not have made the progress table yet.
+        progress = (_rows(cur, target, PROGRESS.replace("'b'", exp.Literal.string(batch_id).sql()))
+                    if _has_table(cur, target, "cg_batch_progress") else [(0, 0, 0, None, None)])
         done, units, users, first, _last = progress[0]
         run.units_done, run.units, run.batch_users = int(done or 0), int(units or 0), int(users or 0)
         _pace(run, first, None, now)

@@ -58,8 +58,8 @@
         ~ ' batch_id varchar(50) not null, rules_version varchar(16) not null,'
         ~ ' started_at timestamp, committed_at timestamp, finished_at timestamp, validated_at timestamp,'
         ~ ' users_selected integer not null, users_completed integer not null, users_failed integer not null,'
-        ~ ' run_status varchar(20) not null)') -%}
-    {#- Columns added since the table was first made (W2-4), added to an older one. -#}
+        ~ ' run_status varchar(20) not null, users_pending integer default 0, message varchar(1000))') -%}
+    {#- A table made before W2-4 gets the columns added since. -#}
     {%- set have = run_query("select lower(column_name) from information_schema.columns where table_schema = '" ~ log.schema
                              ~ "' and table_name = 'cg_batch_log'").columns[0].values() if execute else [] -%}
     {%- for column, type in [('users_pending', 'integer default 0'), ('message', 'varchar(1000)')] if column not in have -%}
