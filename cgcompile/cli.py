@@ -101,15 +101,36 @@ def check(rules_dir: Path, as_json: bool) -> None:
 
 @cli.command()
 @rules_dir_option
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table (every term with its sources).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (the list: every term with its sources).")
 @click.option("--stale", "stale_days", type=click.IntRange(min=0), default=None, metavar="DAYS", help="List the terms whose sources were checked more than DAYS days ago (or never).")
-def cards(rules_dir: Path, as_json: bool, stale_days: int | None) -> None:
-    """List the cards: bank, fees, confidence, source, and the rule constructs each one uses."""
+@click.option("--diff", "diff_ref", default=None, metavar="REF", help="Show what changed in the card files since the git ref REF, figures apart from citations.")
+@click.option("--plausibility", is_flag=True, help="Each card's yearly net savings as a share of yearly spend for the reference mix; list those above --threshold.")
+@click.option("--users", type=click.IntRange(min=1), default=2000, show_default=True, help="With --plausibility: users of the reference mix.")
+@click.option("--threshold", type=click.FloatRange(min=0), default=10, show_default=True, help="With --plausibility: percent return above which a card is listed to confirm.")
+def cards(rules_dir: Path, as_json: bool, stale_days: int | None, diff_ref: str | None, plausibility: bool, users: int, threshold: float) -> None:
+    """List the cards (bank, fees, confidence, source, rule constructs), or review them: --stale, --diff, --plausibility."""
     import datetime as dt
+    from decimal import Decimal
 
     from .loader import card_summaries, cards_json, cards_table, load_catalog, stale_table, stale_terms
 
+    modes = [m for m, on in (("--stale", stale_days is not None), ("--diff", diff_ref is not None), ("--plausibility", plausibility)) if on]
+    if len(modes) > 1:
+        raise click.UsageError(f"{' and '.join(modes)} cannot be combined")
+    if diff_ref is not None:
+        from . import review
+
+        diffs = review.diff_catalog(rules_dir, diff_ref)
+        click.echo(review.diff_json(diffs, diff_ref) if as_json else review.diff_text(diffs, diff_ref, rules_dir))
+        return
     catalog = load_catalog(rules_dir)
+    if plausibility:
+        from . import review
+
+        limit = Decimal(str(threshold))
+        rows = review.plausibility(catalog, users, threshold=limit)
+        click.echo(review.plausibility_json(rows, users, limit) if as_json else review.plausibility_text(rows, users, limit))
+        return
     if stale_days is not None:
         rows = stale_terms(catalog, stale_days, dt.date.today())
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False) if as_json else stale_table(rows, stale_days))

@@ -1096,6 +1096,7 @@ def term_record(term) -> dict:
         "term": term.path,
         "confidence": term.confidence,
         "checked": term.checked.isoformat() if term.checked else None,
+        "inherited": term.inherited,
         "sources": [{"key": s.key, "url": s.url, "checked": s.checked.isoformat(), "issuer": s.issuer} for s in term.sources],
     }
 

@@ -208,6 +208,7 @@ class Term:
 
     path: str  # fees, rules[2], caps.online, redemption[0]
     sources: tuple[SourceRef, ...]
+    inherited: bool = False  # cites nothing itself: backed by the card's summary source
 
     @property
     def confidence(self) -> str:

@@ -41,9 +41,10 @@ def read(doc: Doc, root: Node, summary: SourceRef | None) -> Provenance | None:
         cited = _read_citation(doc, _value(node, "source"), join(path, "source"), sources)
         if cited is None:
             continue
-        if cited == ():
+        inherited = cited == ()
+        if inherited:
             cited = (summary,) if summary else ()
-        terms.append(Term(path, tuple(s for s in cited if s is not None)))
+        terms.append(Term(path, tuple(s for s in cited if s is not None), inherited))
     return Provenance(tuple(terms))
 
 
