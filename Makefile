@@ -6,7 +6,7 @@ PYTHON := python3
 STAMP  := $(VENV)/.cgcompile-installed
 MARIADBD := /usr/sbin/mariadbd
 
-.PHONY: setup mariadb demo test lock
+.PHONY: setup mariadb chromium demo test lock
 
 setup: $(STAMP)
 
@@ -35,9 +35,17 @@ mariadb:
 	    scripts/apt_install.sh mariadb-server mariadb-client; \
 	fi
 
+# A real browser for the report page's test (tests/test_report.py).
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then \
+	    echo "chromium present"; \
+	else \
+	    scripts/apt_install.sh chromium; \
+	fi
+
 demo: setup
 	$(VENV)/bin/cgcompile demo
 
 # Any non-zero pytest exit fails the target, including 5 (no tests collected).
-test: setup mariadb
+test: setup mariadb chromium
 	$(VENV)/bin/pytest -q

@@ -219,13 +219,40 @@ target_option = click.option(
 @click.option("--users", type=int, default=5000, show_default=True, help="Generated users besides the PRD's three samples.")
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed for the generated users.")
 @target_option
-def demo(users: int, seed: int, target: str | None) -> None:
-    """Run the whole job on a fresh demo database: load users, `dbt build`, print a summary."""
+@click.option("--report-out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/demo"), show_default=True, help="Where the run report is written.")
+def demo(users: int, seed: int, target: str | None, report_out: Path) -> None:
+    """Run the whole job on a fresh demo database: load users, `dbt build`, print a summary, write the report."""
     from .run import demo as run_demo
 
     outcome = run_demo(users, seed, target)
     if not outcome.success:
         raise CgError("dbt build failed: see its output above")
+    page, _ = write_report(target, report_out, None, None, DEFAULT_RULES)
+    click.echo(f"report: {page}")
+
+
+def write_report(target: str | None, out: Path, batch: str | None, source_schema: str | None, rules_dir: Path):
+    from . import db
+    from .loader import load_catalog
+    from .report import report
+    from .run import ensure_profiles
+
+    ensure_profiles()
+    catalog = load_catalog(rules_dir)
+    banks = {c.id: c.bank for c in catalog.cards + catalog.excluded}
+    return report(db.read_target(db.PROJECT_DIR, target), out, batch, source_schema=source_schema, banks=banks)
+
+
+@cli.command()
+@target_option
+@click.option("--batch", default=None, help="Only the users this batch ranked, compared with the batch before it (default: every user's rows, the last batch compared).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/latest"), show_default=True, help="Folder for report.html and report.md.")
+@click.option("--source-schema", default=None, help="Schema of user_spending_data when it is not the target's (default: dbt_project.yml's var).")
+@rules_dir_option
+def report(target: str | None, batch: str | None, out: Path, source_schema: str | None, rules_dir: Path) -> None:
+    """Write a self-contained HTML page with charts, and a markdown summary, of what the runs produced."""
+    page, summary = write_report(target, out, batch, source_schema, rules_dir)
+    click.echo(f"report: {page}\nsummary: {summary}")
 
 
 @cli.command("generate-users")
