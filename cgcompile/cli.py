@@ -69,6 +69,14 @@ json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON document on stdout (see README); exit codes unchanged."
 )
 
+target_option = click.option(
+    "--target",
+    "-t",
+    default=None,
+    help="dbt target in dbt_project/profiles.yml (default: the profile's default, duckdb).",
+)
+
+
 rules_dir_option = click.option(
     "--rules-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -160,10 +168,29 @@ horizon_option = click.option(
 @horizon_option
 @rules_dir_option
 @click.option("--json", "json_output", is_flag=True, help="Print every column and explanation as JSON.")
-def explain(amazon, flipkart, myntra, ajio, grocery, confirmed, as_of, top, assume, horizon, rules_dir, json_output) -> None:
-    """Rank the cards for one user's monthly spend and explain every figure."""
+@click.option("--user", "user_id", default=None, help="Read this user's spend from the input table of --target and compare with the rows stored for them.")
+@target_option
+@click.option("--source-schema", default=None, help="With --user: schema of user_spending_data when it is not the target's.")
+def explain(amazon, flipkart, myntra, ajio, grocery, confirmed, as_of, top, assume, horizon, rules_dir, json_output, user_id, target, source_schema) -> None:
+    """Rank the cards for one user's monthly spend and explain every figure (--user: a stored user, beside their rows)."""
     from .explain import run
 
+    if user_id is not None:
+        given = [n for n, v in (("--amazon", amazon), ("--flipkart", flipkart), ("--myntra", myntra), ("--ajio", ajio), ("--grocery", grocery),
+                                ("--confirmed", confirmed), ("--as-of", as_of), ("--horizon", horizon)) if v is not None] + (["--assume"] if assume else [])
+        if given:
+            raise click.UsageError(f"--user reads the spend and the rules the job used; {', '.join(given)} cannot go with it")
+        from . import db, lookup
+        from .run import ensure_profiles
+
+        ensure_profiles()
+        text, fault = lookup.run(db.read_target(db.PROJECT_DIR, target), user_id, rules_dir, top, source_schema=source_schema, json_output=json_output)
+        click.echo(text)
+        if fault:
+            raise Reported(lookup.Disagrees("the stored rows disagree with the rules they were computed under"))
+        return
+    if target is not None or source_schema is not None:
+        raise click.UsageError("--target and --source-schema go with --user")
     amounts = {"amazon": amazon, "flipkart": flipkart, "myntra": myntra, "ajio": ajio, "grocery": grocery, "confirmed": confirmed}
     click.echo(run(rules_dir, amounts, as_of.date() if as_of else None, top, assume, json_output, horizon))
 
@@ -205,14 +232,6 @@ def check_generated(out: Path, files: dict[str, str], as_json: bool) -> None:
         raise failure
     else:
         click.echo(f"{len(files)} generated files up to date in {out}")
-
-
-target_option = click.option(
-    "--target",
-    "-t",
-    default=None,
-    help="dbt target in dbt_project/profiles.yml (default: the profile's default, duckdb).",
-)
 
 
 @cli.command()

@@ -19,8 +19,8 @@ def test_catalog_compiles_every_valid_card_in_id_order():
         "amazon_pay", "benefits_only", "cashback_partner", "flipkart_axis", "pooled_yearly", "shop_partner", "tiered_points",
     ]
     files = compiled()
-    assert [p for p in files if p.startswith("models/generated/cards/")] == [
-        "models/generated/cards/int_card_savings__" + c.id + ".sql" for c in cards
+    assert [p for p in files if p.startswith("macros/generated/cards/")] == [
+        "macros/generated/cards/int_card_savings__" + c.id + ".sql" for c in cards
     ]
     assert "retired_card" not in "".join(files.values())
     union = files["models/generated/int_card_savings.sql"]
@@ -38,7 +38,7 @@ def test_assumptions_and_date_change_the_output_and_header():
     assert "amazon_prime=false" in other["models/generated/int_card_savings.sql"].splitlines()[0]
     assert base["macros/generated/rules_version.sql"] != other["macros/generated/rules_version.sql"]
     later = compiled(as_of=dt.date(2027, 6, 1))
-    path = "models/generated/cards/int_card_savings__pooled_yearly.sql"
+    path = "macros/generated/cards/int_card_savings__pooled_yearly.sql"
     assert "as of 2027-06-01" in later[path].splitlines()[0]
     # the ajio rule valid from 2027 now earns 20%
     assert "ajio * 0.2" in later[path]
@@ -74,7 +74,7 @@ def test_lanes_and_documentation_do_not_change_the_rules_version():
 
 
 def test_every_computed_column_names_its_rule():
-    text = compiled()["models/generated/cards/int_card_savings__tiered_points.sql"]
+    text = compiled()["macros/generated/cards/int_card_savings__tiered_points.sql"]
     assert "AS amazon_r0, /* card_rules/tiered_points.yaml:10 rules[0] tiered */" in text
     assert "AS myntra_r2, /* card_rules/tiered_points.yaml:12 rules[2] bonus */" in text
 
@@ -94,5 +94,5 @@ def test_redemption_rate_is_the_best_option_that_applies():
         files = compile_catalog(cat, settings_for(cat, RULES_DIR, None, {"amazon_prime": prime}))
         params = files["seeds/generated/int_card_params.csv"].splitlines()
         assert params[1].endswith("," + method + "," + rate + "00,points")
-        savings = files["models/generated/cards/int_card_savings__conditional_redemption.sql"]
+        savings = files["macros/generated/cards/int_card_savings__conditional_redemption.sql"]
         assert "AS DECIMAL(18, 2)) * " + rate + ",\n" in savings  # total units × the chosen rate

@@ -36,15 +36,15 @@ def test_differences_name_stale_missing_and_extra_files(tmp_path):
     write(tmp_path, files)
     (tmp_path / "models/generated/schema.yml").write_text("version: 2\n")
     (tmp_path / "seeds/generated/int_card_params.csv").unlink()
-    (tmp_path / "models/generated/cards/int_card_savings__gone.sql").write_text("select 1\n")
+    (tmp_path / "macros/generated/cards/int_card_savings__gone.sql").write_text("select 1\n")
     (tmp_path / "models/hand_written.sql").write_text("select 1\n")  # outside generated/: not ours
     assert differences(tmp_path, files) == [
         "stale: models/generated/schema.yml",
         "missing: seeds/generated/int_card_params.csv",
-        "extra: models/generated/cards/int_card_savings__gone.sql",
+        "extra: macros/generated/cards/int_card_savings__gone.sql",
     ]
     done = write(tmp_path, files)
-    assert "removed models/generated/cards/int_card_savings__gone.sql" in done
+    assert "removed macros/generated/cards/int_card_savings__gone.sql" in done
     assert (tmp_path / "models/hand_written.sql").exists()
     assert differences(tmp_path, files) == []
 
@@ -117,7 +117,7 @@ def test_rules_check_json_names_each_file_and_its_kind(tmp_path, capsys):
 
     (out_dir / "models/generated/schema.yml").write_text("version: 2\n")
     (out_dir / "seeds/generated/int_card_params.csv").unlink()
-    (out_dir / "models/generated/cards/int_card_savings__gone.sql").write_text("select 1\n")
+    (out_dir / "macros/generated/cards/int_card_savings__gone.sql").write_text("select 1\n")
     code, out, err = run(capsys, "rules", "--rules-dir", VALID, "--out", out_dir, "--check", "--json")
     assert (code, err) == (1, "")
     assert json.loads(out) == {
@@ -127,7 +127,7 @@ def test_rules_check_json_names_each_file_and_its_kind(tmp_path, capsys):
         "differences": [
             {"kind": "stale", "path": "models/generated/schema.yml"},
             {"kind": "missing", "path": "seeds/generated/int_card_params.csv"},
-            {"kind": "extra", "path": "models/generated/cards/int_card_savings__gone.sql"},
+            {"kind": "extra", "path": "macros/generated/cards/int_card_savings__gone.sql"},
         ],
     }
 

@@ -1,5 +1,5 @@
-"""Sources per term and the confidence they give (provenance.py), on a copy of the real
-catalog: what an analyst writes, what `cards` shows, what the ranking leaves out, and
+"""Sources per term and the confidence they give (provenance.py), on frozen copies of two
+real cards: what an analyst writes, what `cards` shows, what the ranking leaves out, and
 that citing a source does not make every user be processed again."""
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def rules(tmp_path, monkeypatch) -> Path:
-    shutil.copytree(REPO / "card_rules", tmp_path / "card_rules")
+    # Frozen copies of two real cards (tests/fixtures/provenance), so re-checking the
+    # catalog's terms does not move these tests.
+    shutil.copytree(Path(__file__).parent / "fixtures" / "provenance", tmp_path / "card_rules")
     monkeypatch.chdir(tmp_path)
     return Path("card_rules")
 

@@ -1,8 +1,9 @@
 """The generated dbt models as sqlglot SELECTs, one tree per dialect where the
 arithmetic differs (see emit.monthly_units).
 
-Savings are one ephemeral model per card valid on the as-of date,
-int_card_savings__<id>, each reading the users model through these CTEs:
+Savings are one generated macro per card valid on the as-of date,
+int_card_savings__<id>() (its query in parentheses), each reading the users
+through these CTEs:
 
   spend     the six categories, their total T, partner shares split off a
             category, and any tiered line positions
@@ -15,10 +16,11 @@ int_card_savings__<id>, each reading the users model through these CTEs:
             option takes and what the points fetch
   final     those plus net savings and the ranking key
 
-and int_card_savings is their UNION ALL.  One model per card rather than one
-big model because dbt inlines ephemeral refs by parsing the referencing SQL
-with sqlparse, which refuses statements of more than 10,000 tokens; a card's
-SQL stays far below that, the union grows by a dozen tokens per card.
+and int_card_savings is the UNION ALL of the macros' derived tables.  Macros,
+not ephemeral models: dbt lifts every ephemeral model into the outermost WITH,
+which MariaDB caps at 64 elements; and dbt parses a model that refs an
+ephemeral one with sqlparse (refusing more than 10,000 tokens), which only the
+small models that ref int_card_savings go through.
 
 Caps use the non-recursive form of "fill in order": a part's share of a pool
 is LEAST(cumulative units including it, ceiling) − LEAST(cumulative before it,
@@ -478,7 +480,7 @@ def savings_model(card_models: list[str]) -> exp.Select:
     """int_card_savings: one row per (user, card valid on the as-of date)."""
     query = exp.select("*").from_(FINAL_CTE)
     if card_models:
-        body = _union([exp.select("*").from_(ref_table(m)) for m in card_models])
+        body = _union([exp.select("*").from_(macro_table(m, "card_" + str(i))) for i, m in enumerate(card_models)])
     else:
         query = query.with_(USERS_CTE, as_=_users(), copy=False)
         body = _empty_savings()

@@ -26,9 +26,13 @@ from ..resolve import ResolvedCard
 from . import models
 
 MODELS_DIR = "models/generated"
-CARDS_DIR = MODELS_DIR + "/cards"
 LANES_DIR = MODELS_DIR + "/lanes"
 MACROS_DIR = "macros/generated"
+# A card is a macro, not an ephemeral model: dbt lifts every ephemeral model into the
+# outermost WITH, and MariaDB refuses a WITH of more than 64 elements (error 4003),
+# which a catalog of 60 cards reaches.  A macro's SQL stays a derived table of the union.
+CARDS_DIR = MACROS_DIR + "/cards"
+VERSION_FILE = MACROS_DIR + "/rules_version.sql"
 # The comment naming a column's rule (models.py): where the rule stands in its file
 # changes no figure, so rules_version leaves it out.
 RULE_POSITION = re.compile(r" ?/\* card_rules/[^*]* \*/")
@@ -100,6 +104,16 @@ CARD_NOTES = (
     "MySQL/MariaDB: LIMIT 18446744073709551615 (all rows) keeps a CTE from being merged into",
     "its reader, so that it is computed once per user rather than once per reference.",
 )
+
+
+def macro_file(settings: Settings, name: str, build, notes: tuple[str, ...] = ()) -> str:
+    """A card's query as a macro returning it in parentheses (a derived table), both dialects."""
+    duck, mysql = (render_sql(build(d), d) for d in DIALECTS)
+    lines = ["-- " + settings.header_text(), *("-- " + n for n in notes), "{% macro " + name + "() %}", "("]
+    if duck == mysql:
+        return "\n".join([*lines, duck, ")", "{% endmacro %}", ""])
+    return "\n".join([*lines, "{% if target.type == 'duckdb' %}", "", duck, "", "{% else %}", "", mysql, "", "{% endif %}",
+                      ")", "{% endmacro %}", ""])
 
 
 def _column(name: str, description: str, tests: list | None = None) -> dict:
@@ -241,7 +255,7 @@ def compile_files(cards: tuple[ResolvedCard, ...], settings: Settings) -> dict[s
         card_models.append(name)
         build = functools.partial(models.card_savings_model, rc, numbers[rc.id], settings.as_of, assumptions)
         notes = (rc.card.name + " (" + models.shown_file(rc.card.file) + ")", *CARD_NOTES)
-        ruled[CARDS_DIR + "/" + name + ".sql"] = model_file(settings, "ephemeral", build, notes)
+        ruled[CARDS_DIR + "/" + name + ".sql"] = macro_file(settings, name, build, notes)
     union = model_file(settings, "ephemeral", lambda _: models.savings_model(card_models))
     ruled[MODELS_DIR + "/" + models.SAVINGS_MODEL + ".sql"] = union
     ruled[SEEDS_DIR + "/" + models.PARAMS_MODEL + ".csv"] = params_seed(cards, numbers)
@@ -249,7 +263,7 @@ def compile_files(cards: tuple[ResolvedCard, ...], settings: Settings) -> dict[s
     files[MODELS_DIR + "/schema.yml"] = schema_file(settings)
     for lane in range(1, settings.lanes + 1):
         files[LANES_DIR + "/int_top_cards_lane_" + str(lane) + ".sql"] = lane_file(lane, settings.lanes)
-    files[MACROS_DIR + "/rules_version.sql"] = version_file(settings, ruled)
+    files[VERSION_FILE] = version_file(settings, ruled)
     return dict(sorted(files.items()))
 
 

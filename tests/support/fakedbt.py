@@ -1,8 +1,9 @@
 """The one stand-in for dbt the compiler tests use: the generated models and
 int_top_cards rendered as dbt renders them, run on a plain database connection.
 
-A model's Jinja needs only config(), ref(), target, adapter.quote() and the
-project's macros cg_batch_users() (here a table of users) and cg_top_n().
+A model's Jinja needs only config(), ref(), target, adapter.quote(), the
+generated card macros and the project's macros cg_batch_users() (here a table
+of users) and cg_top_n().
 An ephemeral model becomes a CTE named as dbt names it, its dependencies
 first, spliced into the referencing model's WITH as dbt does (MariaDB does
 not see an outer CTE from inside a derived table's WITH).  int_card_params is
@@ -62,13 +63,19 @@ def render(text: str, kind: str) -> str:
     return Rendered(text, kind).sql
 
 
+def generated_macros(files: dict[str, str]) -> str:
+    """The generated macros' definitions, to put before a model that calls them (as dbt has them)."""
+    return "".join(t for p, t in sorted(files.items()) if p.startswith("macros/generated/cards/"))
+
+
 def models_of(files: dict[str, str], kind: str) -> dict[str, Rendered]:
     """Every generated model, plus int_top_cards, with refs to ephemeral models as CTE names."""
     texts = {Path(p).stem: t for p, t in files.items() if p.startswith("models/generated/") and p.endswith(".sql")}
     texts = {n: t for n, t in texts.items() if not n.startswith("int_top_cards_lane_")}
     texts["int_top_cards"] = TOP_CARDS
-    ephemeral = frozenset(n for n, t in texts.items() if Rendered(t, kind).materialized == "ephemeral")
-    return {n: Rendered(t, kind, ephemeral) for n, t in texts.items()}
+    macros = generated_macros(files)
+    ephemeral = frozenset(n for n, t in texts.items() if Rendered(macros + t, kind).materialized == "ephemeral")
+    return {n: Rendered(macros + t, kind, ephemeral) for n, t in texts.items()}
 
 
 def with_ephemerals(name: str, models: dict[str, Rendered]) -> str:

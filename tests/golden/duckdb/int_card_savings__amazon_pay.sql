@@ -11,6 +11,7 @@
 -- its reader, so that it is computed once per user rather than once per reference.
 
 
+(
 
 
 WITH users AS (
@@ -85,3 +86,5 @@ SELECT
   *
 FROM final
 
+
+)

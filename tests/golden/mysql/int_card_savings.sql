@@ -4,31 +4,31 @@
 WITH final AS (
   SELECT
     *
-  FROM int_card_savings__amazon_pay
+  FROM int_card_savings__amazon_pay() AS card_0
   UNION ALL
   SELECT
     *
-  FROM int_card_savings__benefits_only
+  FROM int_card_savings__benefits_only() AS card_1
   UNION ALL
   SELECT
     *
-  FROM int_card_savings__cashback_partner
+  FROM int_card_savings__cashback_partner() AS card_2
   UNION ALL
   SELECT
     *
-  FROM int_card_savings__flipkart_axis
+  FROM int_card_savings__flipkart_axis() AS card_3
   UNION ALL
   SELECT
     *
-  FROM int_card_savings__pooled_yearly
+  FROM int_card_savings__pooled_yearly() AS card_4
   UNION ALL
   SELECT
     *
-  FROM int_card_savings__shop_partner
+  FROM int_card_savings__shop_partner() AS card_5
   UNION ALL
   SELECT
     *
-  FROM int_card_savings__tiered_points
+  FROM int_card_savings__tiered_points() AS card_6
 )
 SELECT
   *
