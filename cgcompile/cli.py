@@ -274,6 +274,33 @@ def report(target: str | None, batch: str | None, out: Path, source_schema: str 
     click.echo(f"report: {page}\nsummary: {summary}")
 
 
+@cli.command()
+@click.option("--base", default="HEAD", show_default=True, help="The git ref whose rules are compared with the working tree's.")
+@click.option("--users", "users", type=click.IntRange(min=1), default=10000, show_default=True, help="How many users to run (a fixed spread of ids).")
+@click.option("--all", "all_users", is_flag=True, help="Run every user of the input table.")
+@target_option
+@click.option("--source-schema", default=None, help="Schema of user_spending_data when it is not the target's.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/impact"), show_default=True, help="Folder for impact.html, impact.md and moved_users.csv.")
+@rules_dir_option
+@json_option
+def impact(base: str, users: int, all_users: bool, target: str | None, source_schema: str | None, out: Path, rules_dir: Path, as_json: bool) -> None:
+    """What the working tree's rules would change against --base, on the real users (read-only), before `cgcompile rules`."""
+    from . import db
+    from . import impact as impact_module
+    from .run import ensure_profiles
+
+    ensure_profiles()
+    progress = (lambda m: click.echo(m, err=True))
+    result = impact_module.impact(db.read_target(db.PROJECT_DIR, target), rules_dir, base, None if all_users else users,
+                                  source_schema=source_schema, progress=progress)
+    files = impact_module.write(out, result)
+    if as_json:
+        echo_json({**result.as_json(), "files": [str(f) for f in files]})
+    else:
+        click.echo(impact_module.text(result))
+        click.echo("wrote " + ", ".join(str(f) for f in files))
+
+
 @cli.command("generate-users")
 @click.option(
     "--count",

@@ -19,7 +19,7 @@ from . import compiler, db
 from .compiler.render import VERSION_FILE
 from .errors import CgError
 from .evaluate import InvalidSpend, user_spend
-from .verify import OUTPUT_COLUMNS, SPEND_FIELDS, Expected, Mismatch, compare, expected_rows
+from .verify import OUTPUT_COLUMNS, SPEND_FIELDS, Mismatch, compare, expected_rows
 
 SPEND_QUERY = sqlglot.parse_one(
     "SELECT avg_amazon_gmv, avg_flipkart_gmv, avg_myntra_gmv, avg_ajio_gmv, avg_grocery_gmv, avg_confirmed_gmv,"

@@ -31,7 +31,7 @@ def test_the_stored_rows_agree_with_the_explanation(job):
     assert not fault
     assert "agree: the stored rows are exactly what these rules give" in text
     stored_first = job.query("SELECT card_id FROM card_recommendations WHERE user_id = 'CK7186246' AND \"rank\" = 1")[0][0]
-    assert f"1. " in text and f"({stored_first}" in text.split("Stored in card_recommendations:")[1].splitlines()[1]
+    assert "1. " in text and f"({stored_first}" in text.split("Stored in card_recommendations:")[1].splitlines()[1]
     doc = json.loads(explain(job, "CK7186246", as_json=True)[0])
     assert doc["agrees"] and len(doc["stored"]) == 10 and doc["cards"][0]["card_id"] == stored_first
 

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
