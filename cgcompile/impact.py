@@ -195,10 +195,12 @@ def _bucket_labels() -> list[str]:
             f"₹1 to ₹{e[4]:,}", f"₹{e[4]:,} to ₹{e[5]:,}", f"> ₹{e[5]:,}"]
 
 
-def _bucket_case() -> str:
-    e = CHANGE_EDGES
-    return (f"CASE WHEN net_change < {e[0]} THEN 0 WHEN net_change < {e[1]} THEN 1 WHEN net_change < 0 THEN 2 "
-            f"WHEN net_change = 0 THEN 3 WHEN net_change < {e[4]} THEN 4 WHEN net_change < {e[5]} THEN 5 ELSE 6 END")
+def _bucket_case() -> exp.Case:
+    e, change = CHANGE_EDGES, exp.column("net_change")
+    case = exp.Case()
+    for i, cond in enumerate((change < e[0], change < e[1], change < 0, change.eq(0), change < e[4], change < e[5])):
+        case = case.when(cond, exp.Literal.number(i))
+    return case.else_(exp.Literal.number(6))
 
 
 def compare(base_ws: Workspace, head_ws: Workspace, base: str, changed: dict[str, list[str]]) -> Impact:
@@ -211,7 +213,8 @@ def compare(base_ws: Workspace, head_ws: Workspace, base: str, changed: dict[str
         con.execute(PER_USER)
         users, top, sets, moved, status = con.execute(COUNTS).fetchone()
         lo, median, hi, mean = con.execute(CHANGE_STATS).fetchone()
-        buckets = dict(con.execute(f"SELECT {_bucket_case()}, COUNT(*) FROM per_user WHERE moved GROUP BY 1").fetchall())
+        by_bucket = exp.select(_bucket_case().as_("b"), exp.func("COUNT", exp.Star())).from_("per_user").where("moved").group_by("b")
+        buckets = dict(con.execute(by_bucket.sql(dialect="duckdb")).fetchall())
         unchanged = users - moved
         labels = _bucket_labels()
         change_buckets = [(labels[i], int(buckets.get(i, 0)) + (unchanged if i == 3 else 0)) for i in range(len(labels))]

@@ -21,59 +21,78 @@ from . import charts, db
 from .errors import CgError
 from .page import Page, Section, html, markdown
 
-# Monthly spend = max(confirmed, the named five): other online spend is never below zero.
-SPEND = """GREATEST(COALESCE(u.avg_confirmed_gmv, 0), COALESCE(u.avg_amazon_gmv, 0) + COALESCE(u.avg_flipkart_gmv, 0)
-    + COALESCE(u.avg_myntra_gmv, 0) + COALESCE(u.avg_ajio_gmv, 0) + COALESCE(u.avg_grocery_gmv, 0))"""
 SEGMENTS = ((10_000, "under ₹10K"), (50_000, "₹10K-50K"), (200_000, "₹50K-2L"), (None, "₹2L and more"))
 SAVINGS_EDGES = (0, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000)
 
-TOP = """
-    SELECT r.card_id, r.card_name, r.net_savings, {spend} AS spend
+
+def _q(sql: str) -> exp.Select:
+    return sqlglot.parse_one(sql, read="duckdb")
+
+
+# Parsed once, in DuckDB's dialect; the batch filters are added with sqlglot's builders.
+# Monthly spend = max(confirmed, the named five): other online spend is never below zero.
+TOP = _q("""
+    SELECT r.card_id, r.card_name, r.net_savings,
+        GREATEST(COALESCE(u.avg_confirmed_gmv, 0), COALESCE(u.avg_amazon_gmv, 0) + COALESCE(u.avg_flipkart_gmv, 0)
+            + COALESCE(u.avg_myntra_gmv, 0) + COALESCE(u.avg_ajio_gmv, 0) + COALESCE(u.avg_grocery_gmv, 0)) AS spend
     FROM card_recommendations AS r JOIN user_spending_data AS u ON u.user_id = r.user_id
-    WHERE r."rank" = 1 {batch}
-"""
-POSITIVE = """
-    SELECT positive, COUNT(*) FROM (
-        SELECT r.user_id, SUM(CASE WHEN r.net_savings > 0 THEN 1 ELSE 0 END) AS positive
-        FROM card_recommendations AS r {where} GROUP BY r.user_id) AS per_user
-    GROUP BY positive ORDER BY positive
-"""
-FAILURES = """
+    WHERE r."rank" = 1
+""")
+SEGMENT_FIGURES = _q("SELECT COUNT(*), SUM(net_savings), SUM(spend * 12), AVG(net_savings / NULLIF(spend * 12, 0)) FROM t")
+CARDS = _q("SELECT card_id, MAX(card_name), COUNT(*) FROM t GROUP BY card_id ORDER BY 3 DESC, card_id")
+PER_USER_POSITIVE = _q("SELECT r.user_id, SUM(CASE WHEN r.net_savings > 0 THEN 1 ELSE 0 END) AS positive FROM card_recommendations AS r GROUP BY r.user_id")
+POSITIVE = _q("SELECT positive, COUNT(*) FROM per_user GROUP BY positive ORDER BY positive")
+FAILURES = _q("""
     SELECT COALESCE(processing_error, '(no message)'), COUNT(*) FROM user_spending_data
-    WHERE processing_status = 'failed' {batch} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 12
-"""
+    WHERE processing_status = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 12
+""")
 # The input keeps no batch id: a batch's failures are those it processed while it ran.
-WITHIN_BATCH = """AND last_processed_at >= (SELECT MIN(started_at) FROM cg_batch_log WHERE batch_id = '$batch')
-    AND last_processed_at <= (SELECT MAX(COALESCE(finished_at, CAST(CURRENT_TIMESTAMP AS TIMESTAMP))) FROM cg_batch_log WHERE batch_id = '$batch')"""
-HISTORY = """
+BATCH_WINDOW = _q("""
+    SELECT MIN(started_at), MAX(COALESCE(finished_at, CAST(CURRENT_TIMESTAMP AS TIMESTAMP))) FROM cg_batch_log
+""")
+HISTORY = _q("""
     SELECT batch_id, run_status, started_at, finished_at, users_selected, users_completed, users_failed
     FROM cg_batch_log ORDER BY started_at DESC LIMIT 20
-"""
-BY_BATCH = """
+""")
+BY_BATCH = _q("""
     SELECT r.batch_id, COUNT(*), AVG(r.net_savings), SUM(CASE WHEN r.net_savings > 0 THEN 1 ELSE 0 END)
-    FROM card_recommendations AS r WHERE r."rank" = 1 AND r.batch_id IN ('$this', '$before') GROUP BY r.batch_id
-"""
-BY_BATCH_CARD = """
+    FROM card_recommendations AS r WHERE r."rank" = 1 GROUP BY r.batch_id
+""")
+BY_BATCH_CARD = _q("""
     SELECT r.batch_id, r.card_id, COUNT(*) FROM card_recommendations AS r
-    WHERE r."rank" = 1 AND r.batch_id IN ('$this', '$before') GROUP BY r.batch_id, r.card_id
-"""
+    WHERE r."rank" = 1 GROUP BY r.batch_id, r.card_id
+""")
+
+
+def _is(column: exp.Column, value: str) -> exp.Expression:
+    return column.eq(exp.Literal.string(value))
+
+
+def _from_top(query: exp.Select, top: exp.Select) -> exp.Select:
+    """`query` (written FROM t) reading the rank-1 rows instead."""
+    query = query.copy()
+    query.set("from_", exp.From(this=top.subquery("t")))
+    return query
+
+
+def _segment_case() -> exp.Case:
+    case = exp.Case()
+    for limit, name in SEGMENTS[:-1]:
+        case = case.when(exp.column("spend") < limit, exp.Literal.string(name))
+    return case.else_(exp.Literal.string(SEGMENTS[-1][1]))
+
+
+def _bucket_case() -> exp.Case:
+    case = exp.Case().when(exp.column("net_savings") <= 0, exp.Literal.number(0))
+    for i, hi in enumerate(SAVINGS_EDGES[1:]):
+        case = case.when(exp.column("net_savings") < hi, exp.Literal.number(i + 1))
+    return case.else_(exp.Literal.number(len(SAVINGS_EDGES)))
 
 
 class ReportError(CgError):
     """No recommendations to report on, or an unknown batch (exit 1)."""
 
     exit_code = 1
-
-
-def _segment_case() -> str:
-    branches = " ".join(f"WHEN spend < {limit} THEN '{name}'" for limit, name in SEGMENTS if limit)
-    return f"CASE {branches} ELSE '{SEGMENTS[-1][1]}' END"
-
-
-def _bucket_case() -> str:
-    branches = ["WHEN net_savings <= 0 THEN 0"]
-    branches += [f"WHEN net_savings < {hi} THEN {i + 1}" for i, hi in enumerate(SAVINGS_EDGES[1:])]
-    return f"CASE {' '.join(branches)} ELSE {len(SAVINGS_EDGES)} END"
 
 
 def _bucket_labels() -> list[str]:
@@ -102,31 +121,28 @@ class Reader:
     def __init__(self, conn, target: db.Target, source_schema: str | None):
         self.cur, self.target, self.schema = conn.cursor(), target, source_schema
 
-    def rows(self, duckdb_sql: str, **values: str) -> list[tuple]:
-        """`duckdb_sql` with each string literal '$name' bound to values[name], quoted by sqlglot."""
-        query = db.in_schema(sqlglot.parse_one(duckdb_sql, read="duckdb"), self.schema)
-        for lit in list(query.find_all(exp.Literal)):
-            if lit.is_string and lit.this.startswith("$"):
-                lit.replace(exp.Literal.string(str(values[lit.this[1:]])))
-        self.cur.execute(query.sql(dialect=self.target.dialect))
+    def rows(self, query: exp.Expression) -> list[tuple]:
+        self.cur.execute(db.in_schema(query, self.schema).sql(dialect=self.target.dialect))
         return self.cur.fetchall()
 
 
 def collect(conn, target: db.Target, batch: str | None, source_schema: str | None) -> Figures:
     r = Reader(conn, target, source_schema)
-    only = "AND r.batch_id = '$batch'" if batch else ""
-    top = TOP.format(spend=SPEND, batch=only)
-    count = r.rows(f"SELECT COUNT(*) FROM ({top}) AS t", batch=batch)[0][0]
+    top, per_user, failures = TOP, PER_USER_POSITIVE, FAILURES
+    if batch:
+        top = top.where(_is(exp.column("batch_id", "r"), batch))
+        per_user = per_user.where(_is(exp.column("batch_id", "r"), batch))
+        since, until = (exp.Subquery(this=exp.select(e).from_("cg_batch_log").where(_is(exp.column("batch_id"), batch)))
+                        for e in BATCH_WINDOW.selects)
+        failures = failures.where(exp.column("last_processed_at").between(since, until))
+    count = r.rows(_from_top(exp.select(exp.func("COUNT", exp.Star())), top))[0][0]
     if not count:
         raise ReportError(f"card_recommendations holds no rows{' for batch ' + batch if batch else ''}: run `dbt build` first")
-    buckets = dict(r.rows(f"SELECT {_bucket_case()} AS b, COUNT(*) FROM ({top}) AS t GROUP BY 1", batch=batch))
-    segments = r.rows(
-        f"SELECT {_segment_case()} AS s, COUNT(*), SUM(net_savings), SUM(spend * 12), "
-        f"AVG(net_savings / NULLIF(spend * 12, 0)) FROM ({top}) AS t GROUP BY 1", batch=batch)
-    seg = {name: (int(n), Decimal(net or 0), Decimal(spent or 0), Decimal(avg or 0)) for name, n, net, spent, avg in segments}
-    cards = r.rows(f"SELECT card_id, MAX(card_name), COUNT(*) FROM ({top}) AS t GROUP BY card_id ORDER BY 3 DESC, card_id", batch=batch)
-    positive = r.rows(POSITIVE.format(where="WHERE r.batch_id = '$batch'" if batch else ""), batch=batch)
-    failures = r.rows(FAILURES.format(batch=WITHIN_BATCH if batch else ""), batch=batch)
+    buckets = dict(r.rows(_from_top(exp.select(_bucket_case().as_("b"), exp.func("COUNT", exp.Star())), top).group_by("b")))
+    segment = _from_top(exp.select(_segment_case().as_("s"), *SEGMENT_FIGURES.selects), top).group_by("s")
+    seg = {name: (int(n), Decimal(net or 0), Decimal(spent or 0), Decimal(avg or 0)) for name, n, net, spent, avg in r.rows(segment)}
+    cards = r.rows(_from_top(CARDS, top))
+    positive = r.rows(POSITIVE.with_("per_user", as_=per_user))
     history = [dict(zip(("batch_id", "status", "started", "finished", "selected", "completed", "failed"), row)) for row in r.rows(HISTORY)]
     return Figures(
         target=target.name,
@@ -137,7 +153,7 @@ def collect(conn, target: db.Target, batch: str | None, source_schema: str | Non
                   for _, name in SEGMENTS if name in seg],
         top_cards=[(c, n, int(k)) for c, n, k in cards],
         positive=[(int(p), int(k)) for p, k in positive],
-        failures=[(str(m), int(k)) for m, k in failures],
+        failures=[(str(m), int(k)) for m, k in r.rows(failures)],
         history=history,
         comparison=_comparison(r, history, batch),
     )
@@ -157,10 +173,10 @@ def _comparison(r: Reader, history: list[dict], batch: str | None) -> dict | Non
     if len(done) < 2:
         return None
     this, before = done[0], done[1]
-    pair = {"this": this["batch_id"], "before": before["batch_id"]}
-    stats = {b: (int(n), Decimal(avg or 0), int(pos or 0)) for b, n, avg, pos in r.rows(BY_BATCH, **pair)}
+    pair = exp.column("batch_id", "r").isin(exp.Literal.string(this["batch_id"]), exp.Literal.string(before["batch_id"]))
+    stats = {b: (int(n), Decimal(avg or 0), int(pos or 0)) for b, n, avg, pos in r.rows(BY_BATCH.where(pair))}
     share = {}
-    for b, card, n in r.rows(BY_BATCH_CARD, **pair):
+    for b, card, n in r.rows(BY_BATCH_CARD.where(pair)):
         share.setdefault(b, {})[card] = int(n)
     return {"this": this, "before": before, "stats": stats, "cards": share}
 
