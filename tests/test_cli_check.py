@@ -77,7 +77,7 @@ def test_cards_json(capsys):
     # Every term with its sources; these fixtures cite none, so the card's source backs each.
     shop_terms = cards[1].pop("terms")
     assert [t["term"] for t in shop_terms][:2] == ["fees", "rules[0]"]
-    assert shop_terms[0] == {"term": "fees", "confidence": "single_source", "checked": "2026-11-20", "sources": [
+    assert shop_terms[0] == {"term": "fees", "confidence": "single_source", "checked": "2026-11-20", "inherited": True, "sources": [
         {"key": "source", "url": "https://example.com/shop-cashback", "checked": "2026-11-20", "issuer": False}]}
     del cards[2]["terms"]
     assert cards[1:] == [

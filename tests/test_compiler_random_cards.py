@@ -12,7 +12,7 @@ from support.builders import card, catalog, spend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.catalog import RULES_DIR
-from support.fakedbt import load, render, savings_query, want_figures
+from support.fakedbt import generated_macros, load, render, savings_query, want_figures
 
 from cgcompile.compiler import compile_catalog, settings_for
 from cgcompile.evaluate import evaluate
@@ -120,5 +120,5 @@ def test_random_cards_match_the_evaluator(two_cards, spends):
             assert got[(uid, rc.id)] == want, (rc.id, row)
     for path, text in files.items():
         if path.endswith(".sql") and path.startswith("models/"):
-            sqlglot.parse_one(render(text, "mariadb"), read="mysql")
+            sqlglot.parse_one(render(generated_macros(files) + text, "mariadb"), read="mysql")
 

@@ -54,9 +54,9 @@ def test_changed_rules_are_expected_to_differ(job):
 
 
 def test_a_wrong_stored_figure_is_a_fault(job):
-    job.execute("UPDATE card_recommendations SET net_savings = net_savings + 1 WHERE user_id = 'CK7186246' AND \"rank\" = 2")
+    job.query("UPDATE card_recommendations SET net_savings = net_savings + 1 WHERE user_id = 'CK7186246' AND \"rank\" = 2")
     text, fault = explain(job, "CK7186246")
-    assert fault and "DISAGREE under the same rules" in text and "net_savings" in text
+    assert fault and "DISAGREE under the same rules" in text and "net_savings" in text, text
 
 
 def test_an_unknown_user(job):
