@@ -48,4 +48,4 @@ demo: setup
 
 # Any non-zero pytest exit fails the target, including 5 (no tests collected).
 test: setup mariadb chromium
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --durations=15

@@ -37,20 +37,17 @@ CHANGE_EDGES = (-5000, -1000, -1, 1, 1000, 5000)  # rupees a year, of the best c
 # Both sides' rows per user, side by side (base b, head h), one row per user.
 PER_USER = """
     CREATE TABLE per_user AS
-    WITH b AS (
-        SELECT user_id,
+    WITH rows AS (
+        SELECT 'base' AS side, user_id, "rank", card_id, net_savings FROM base.card_recommendations
+        UNION ALL
+        SELECT 'head', user_id, "rank", card_id, net_savings FROM head.card_recommendations
+    ), per_side AS (
+        SELECT side, user_id,
                MAX(CASE WHEN "rank" = 1 THEN card_id END) AS top_card,
                MAX(CASE WHEN "rank" = 1 THEN net_savings END) AS top_net,
                STRING_AGG(card_id, ',' ORDER BY card_id) AS card_set,
                STRING_AGG(card_id || '=' || CAST(net_savings AS VARCHAR), ',' ORDER BY "rank") AS figures
-        FROM base.card_recommendations GROUP BY user_id
-    ), h AS (
-        SELECT user_id,
-               MAX(CASE WHEN "rank" = 1 THEN card_id END) AS top_card,
-               MAX(CASE WHEN "rank" = 1 THEN net_savings END) AS top_net,
-               STRING_AGG(card_id, ',' ORDER BY card_id) AS card_set,
-               STRING_AGG(card_id || '=' || CAST(net_savings AS VARCHAR), ',' ORDER BY "rank") AS figures
-        FROM head.card_recommendations GROUP BY user_id
+        FROM rows GROUP BY side, user_id
     ), users AS (
         SELECT user_id, processing_status AS base_status FROM base.user_spending_data
     )
@@ -62,8 +59,8 @@ PER_USER = """
            b.figures IS DISTINCT FROM h.figures AS moved
     FROM users AS u
     JOIN head.user_spending_data AS hs ON hs.user_id = u.user_id
-    LEFT JOIN b ON b.user_id = u.user_id
-    LEFT JOIN h ON h.user_id = u.user_id
+    LEFT JOIN per_side AS b ON b.side = 'base' AND b.user_id = u.user_id
+    LEFT JOIN per_side AS h ON h.side = 'head' AND h.user_id = u.user_id
 """
 COUNTS = """
     SELECT COUNT(*), COUNT(*) FILTER (WHERE top_changed), COUNT(*) FILTER (WHERE set_changed),

@@ -48,6 +48,15 @@ def mariadb_schema(mariadb, request) -> ConnParams:
     _execute(mariadb, "DROP DATABASE IF EXISTS `" + name + "`")
 
 
+@pytest.fixture(scope="module")
+def mariadb_module_schema(mariadb, request) -> ConnParams:
+    """As mariadb_schema, shared by one module's tests: a job built once that its tests only read."""
+    name = "m_" + re.sub(r"[^a-z0-9_]", "_", request.module.__name__.lower())[:50]
+    _execute(mariadb, "DROP DATABASE IF EXISTS `" + name + "`", "CREATE DATABASE `" + name + "`")
+    yield ConnParams(mariadb.host, mariadb.port, mariadb.user, mariadb.password, name)
+    _execute(mariadb, "DROP DATABASE IF EXISTS `" + name + "`")
+
+
 def _execute(params: ConnParams, *statements: str) -> None:
     conn = params.connect()
     try:

@@ -36,11 +36,11 @@ def rules(tmp_path) -> Path:
 USERS = list(generate_users(400, seed=5)) + EDGE_USERS
 
 
-@pytest.fixture(params=["duckdb", pytest.param("mariadb", marks=pytest.mark.mariadb)])
-def source(request, tmp_path) -> Job:
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("mariadb", marks=pytest.mark.mariadb)])
+def source(request, tmp_path_factory) -> Job:
     """The real input table: users loaded, never built (impact reads it and nothing else)."""
-    params = request.getfixturevalue("mariadb_schema") if request.param == "mariadb" else None
-    job = Job(tmp_path / "job", request.param, params)
+    params = request.getfixturevalue("mariadb_module_schema") if request.param == "mariadb" else None
+    job = Job(tmp_path_factory.mktemp("impact"), request.param, params)
     job.create_source()
     job.load(USERS)
     return job

@@ -21,10 +21,11 @@ from conftest import in_ci
 BAD = ("NEGATIVE", 1000, -5, 0, 0, 0, 2000)
 
 
-@pytest.fixture(params=["duckdb", pytest.param("mariadb", marks=pytest.mark.mariadb)])
-def job(request, tmp_path) -> Job:
-    params = request.getfixturevalue("mariadb_schema") if request.param == "mariadb" else None
-    job = Job(tmp_path, request.param, params)
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("mariadb", marks=pytest.mark.mariadb)])
+def job(request, tmp_path_factory) -> Job:
+    """Two batches, built once per engine; the tests only read."""
+    params = request.getfixturevalue("mariadb_module_schema") if request.param == "mariadb" else None
+    job = Job(tmp_path_factory.mktemp("report"), request.param, params)
     job.create_source()
     job.load(list(generate_users(150, seed=7)) + [BAD])
     job.build()

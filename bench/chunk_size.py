@@ -1,0 +1,76 @@
+"""DuckDB backfill time and peak memory by chunk size (var cg_chunk_users).
+
+    .venv/bin/python bench/chunk_size.py --users 2000000 --chunks 250000,100000,50000
+
+One scratch DuckDB database is loaded once; each chunk size then runs `dbt build`
+on it as a fresh backfill (the output tables dropped first) in a subprocess, timed,
+its peak RSS read from /proc (VmHWM).  Prints one markdown table; writes nothing
+else.  Used for docs/performance.md (the cost of a larger catalog).
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlglot import exp  # noqa: E402
+
+from cgcompile.datagen import generate_users  # noqa: E402
+from cgcompile.harness import Workspace, duckdb_target  # noqa: E402
+
+DBT = str(Path(sys.executable).with_name("dbt"))
+OUTPUTS = ("card_recommendations", "cg_batch_log", "int_batch")
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_build(ws: Workspace, chunk: int) -> tuple[float, float, bool]:
+    started = time.perf_counter()
+    proc = subprocess.Popen([DBT, "--quiet", "build", "--vars", "{cg_chunk_users: %d}" % chunk,
+                             "--project-dir", ".", "--profiles-dir", "."], cwd=ws.project)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, peak_rss_mb(proc.pid))
+        time.sleep(0.2)
+    return time.perf_counter() - started, peak, proc.returncode == 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--users", type=int, default=2_000_000)
+    ap.add_argument("--chunks", default="250000,100000,50000")
+    args = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="cgcompile-chunks-"))
+    try:
+        ws = Workspace(root, duckdb_target(root / "bench.duckdb"), ROOT / "dbt_project")
+        ws.create_source()
+        ws.load(generate_users(args.users, seed=42))
+        print("| chunk users | wall time | dbt peak RSS | ok |\n| ---: | ---: | ---: | :---: |")
+        for chunk in (int(c) for c in args.chunks.split(",")):
+            for table in OUTPUTS:
+                ws.execute(exp.Drop(this=exp.to_table(table), kind="TABLE", exists=True))
+            ws.execute("UPDATE user_spending_data SET processing_status = 'new', last_processed_at = NULL")
+            seconds, peak, ok = run_build(ws, chunk)
+            print(f"| {chunk:,} | {seconds:.1f} s | {peak:,.0f} MB | {'yes' if ok else 'NO'} |", flush=True)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
