@@ -77,6 +77,14 @@ target_option = click.option(
 )
 
 
+def job_target(target: str | None):
+    """The dbt target the job runs on, read from dbt_project/profiles.yml (made from the example if missing)."""
+    from . import db
+    from .run import ensure_profiles
+
+    return db.read_target(ensure_profiles(), target)
+
+
 rules_dir_option = click.option(
     "--rules-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -180,11 +188,9 @@ def explain(amazon, flipkart, myntra, ajio, grocery, confirmed, as_of, top, assu
                                 ("--confirmed", confirmed), ("--as-of", as_of), ("--horizon", horizon)) if v is not None] + (["--assume"] if assume else [])
         if given:
             raise click.UsageError(f"--user reads the spend and the rules the job used; {', '.join(given)} cannot go with it")
-        from . import db, lookup
-        from .run import ensure_profiles
+        from . import lookup
 
-        ensure_profiles()
-        text, fault = lookup.run(db.read_target(db.PROJECT_DIR, target), user_id, rules_dir, top, source_schema=source_schema, json_output=json_output)
+        text, fault = lookup.run(job_target(target), user_id, rules_dir, top, source_schema=source_schema, json_output=json_output)
         click.echo(text)
         if fault:
             raise Reported(lookup.Disagrees("the stored rows disagree with the rules they were computed under"))
@@ -251,15 +257,12 @@ def demo(users: int, seed: int, target: str | None, report_out: Path) -> None:
 
 
 def write_report(target: str | None, out: Path, batch: str | None, source_schema: str | None, rules_dir: Path):
-    from . import db
     from .loader import load_catalog
     from .report import report
-    from .run import ensure_profiles
 
-    ensure_profiles()
     catalog = load_catalog(rules_dir)
     banks = {c.id: c.bank for c in catalog.cards + catalog.excluded}
-    return report(db.read_target(db.PROJECT_DIR, target), out, batch, source_schema=source_schema, banks=banks)
+    return report(job_target(target), out, batch, source_schema=source_schema, banks=banks)
 
 
 @cli.command()
@@ -285,13 +288,10 @@ def report(target: str | None, batch: str | None, out: Path, source_schema: str 
 @json_option
 def impact(base: str, users: int, all_users: bool, target: str | None, source_schema: str | None, out: Path, rules_dir: Path, as_json: bool) -> None:
     """What the working tree's rules would change against --base, on the real users (read-only), before `cgcompile rules`."""
-    from . import db
     from . import impact as impact_module
-    from .run import ensure_profiles
 
-    ensure_profiles()
     progress = (lambda m: click.echo(m, err=True))
-    result = impact_module.impact(db.read_target(db.PROJECT_DIR, target), rules_dir, base, None if all_users else users,
+    result = impact_module.impact(job_target(target), rules_dir, base, None if all_users else users,
                                   source_schema=source_schema, progress=progress)
     files = impact_module.write(out, result)
     if as_json:

@@ -140,14 +140,12 @@ def _read_users(target: db.Target, project_dir: Path, count: int | None, schema:
 def _load_first(ws: Workspace, target: db.Target, project_dir: Path, count: int | None, schema: str | None) -> int:
     query = _read_users(target, project_dir, count, schema)
     if target.type == "duckdb":
-        attach = ATTACH.copy()
-        attach.find(exp.Literal).replace(exp.Literal.string(str(db.duckdb_file(target, project_dir).resolve())))
         source = query.copy()
         source.find(exp.Table).set("catalog", exp.to_identifier("src"))
         if not schema:
             source.find(exp.Table).set("db", exp.to_identifier(target.schema or "main"))
         insert = exp.insert(source, db.SOURCE_TABLE, columns=list(COLUMNS))
-        return _run(ws, [attach.sql(dialect="duckdb"), insert.sql(dialect="duckdb")])
+        return _run(ws, [_attach(db.duckdb_file(target, project_dir), "src"), insert.sql(dialect="duckdb")])
     conn = db.connect(target, project_dir)
     try:
         with db.database_errors(target, "reading users from", project_dir):
@@ -165,7 +163,7 @@ def _load_first(ws: Workspace, target: db.Target, project_dir: Path, count: int 
 
 def _copy_users(into: Workspace, source: Workspace) -> int:
     insert = exp.insert(exp.select(*COLUMNS).from_(exp.table_(db.SOURCE_TABLE, db="main", catalog="src")), db.SOURCE_TABLE, columns=list(COLUMNS))
-    return _run(into, [_attach(source, "src"), insert.sql(dialect="duckdb")])
+    return _run(into, [_attach(_file(source), "src"), insert.sql(dialect="duckdb")])
 
 
 def _run(ws: Workspace, statements: list[str]) -> int:
@@ -206,7 +204,7 @@ def compare(base_ws: Workspace, head_ws: Workspace, base: str, changed: dict[str
     con = duckdb.connect()
     try:
         for ws, name in ((base_ws, "base"), (head_ws, "head")):
-            con.execute(_attach(ws, name))
+            con.execute(_attach(_file(ws), name))
         con.execute(PER_USER)
         users, top, sets, moved, status = con.execute(COUNTS).fetchone()
         lo, median, hi, mean = con.execute(CHANGE_STATS).fetchone()
@@ -243,9 +241,14 @@ def compare(base_ws: Workspace, head_ws: Workspace, base: str, changed: dict[str
     )
 
 
-def _attach(ws: Workspace, name: str) -> str:
+def _file(ws: Workspace) -> Path:
+    return db.duckdb_file(ws.target, ws.project)
+
+
+def _attach(path: Path, name: str) -> str:
+    """ATTACH the DuckDB file read-only as `name`."""
     attach = ATTACH.copy()
-    attach.find(exp.Literal).replace(exp.Literal.string(str(db.duckdb_file(ws.target, ws.project).resolve())))
+    attach.find(exp.Literal).replace(exp.Literal.string(str(path.resolve())))
     attach.this.set("alias", exp.to_identifier(name))
     return attach.sql(dialect="duckdb")
 
