@@ -63,7 +63,7 @@ def main() -> int:
         print("| chunk users | wall time | dbt peak RSS | ok |\n| ---: | ---: | ---: | :---: |")
         for chunk in (int(c) for c in args.chunks.split(",")):
             for table in OUTPUTS:
-                ws.execute(exp.Drop(this=exp.to_table(table), kind="TABLE", exists=True))
+                ws.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True))
             ws.execute("UPDATE user_spending_data SET processing_status = 'new', last_processed_at = NULL")
             seconds, peak, ok = run_build(ws, chunk)
             print(f"| {chunk:,} | {seconds:.1f} s | {peak:,.0f} MB | {'yes' if ok else 'NO'} |", flush=True)

@@ -162,7 +162,7 @@ def _drop_demo_tables(target: db.Target, project_dir: Path) -> None:
         cur = conn.cursor()
         # Children first: card_recommendations references user_spending_data.
         for name in ("card_recommendations", "cg_batch_log", "int_batch", "int_card_params", db.SOURCE_TABLE):
-            cur.execute(sqlglot.exp.Drop(this=sqlglot.exp.to_table(name), kind="TABLE", exists=True).sql(dialect="mysql"))
+            cur.execute(sqlglot.exp.Drop(tables=[sqlglot.exp.to_table(name)], kind="TABLE", exists=True).sql(dialect="mysql"))
         conn.commit()
     finally:
         conn.close()
