@@ -1,6 +1,9 @@
 """DuckDB backfill time and peak memory by chunk size (var cg_chunk_users).
 
-    .venv/bin/python bench/chunk_size.py --users 2000000 --chunks 250000,100000,50000
+    .venv/bin/python bench/chunk_size.py --users 2000000 --chunks 250000,100000,default
+
+`default` is the project's own size (var cg_chunk_rows over the catalog's cards);
+--project measures another copy of dbt_project (an earlier commit's, say).
 
 One scratch DuckDB database is loaded once; each chunk size then runs `dbt build`
 on it as a fresh backfill (the output tables dropped first) in a subprocess, timed,
@@ -39,10 +42,10 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run_build(ws: Workspace, chunk: int) -> tuple[float, float, bool]:
+def run_build(ws: Workspace, chunk: str) -> tuple[float, float, bool]:
+    chosen = [] if chunk == "default" else ["--vars", "{cg_chunk_users: %d}" % int(chunk)]
     started = time.perf_counter()
-    proc = subprocess.Popen([DBT, "--quiet", "build", "--vars", "{cg_chunk_users: %d}" % chunk,
-                             "--project-dir", ".", "--profiles-dir", "."], cwd=ws.project)
+    proc = subprocess.Popen([DBT, "--quiet", "build", *chosen, "--project-dir", ".", "--profiles-dir", "."], cwd=ws.project)
     peak = 0.0
     while proc.poll() is None:
         peak = max(peak, peak_rss_mb(proc.pid))
@@ -53,20 +56,21 @@ def run_build(ws: Workspace, chunk: int) -> tuple[float, float, bool]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", type=int, default=2_000_000)
-    ap.add_argument("--chunks", default="250000,100000,50000")
+    ap.add_argument("--chunks", default="250000,100000,default")
+    ap.add_argument("--project", type=Path, default=ROOT / "dbt_project")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="cgcompile-chunks-"))
     try:
-        ws = Workspace(root, duckdb_target(root / "bench.duckdb"), ROOT / "dbt_project")
+        ws = Workspace(root, duckdb_target(root / "bench.duckdb"), args.project)
         ws.create_source()
         ws.load(generate_users(args.users, seed=42))
         print("| chunk users | wall time | dbt peak RSS | ok |\n| ---: | ---: | ---: | :---: |")
-        for chunk in (int(c) for c in args.chunks.split(",")):
+        for chunk in args.chunks.split(","):
             for table in OUTPUTS:
                 ws.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True))
             ws.execute("UPDATE user_spending_data SET processing_status = 'new', last_processed_at = NULL")
             seconds, peak, ok = run_build(ws, chunk)
-            print(f"| {chunk:,} | {seconds:.1f} s | {peak:,.0f} MB | {'yes' if ok else 'NO'} |", flush=True)
+            print(f"| {chunk if chunk == 'default' else format(int(chunk), ','):} | {seconds:.1f} s | {peak:,.0f} MB | {'yes' if ok else 'NO'} |", flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0

@@ -23,7 +23,7 @@ def test_catalog_compiles_every_valid_card_in_id_order():
         "macros/generated/cards/int_card_savings__" + c.id + ".sql" for c in cards
     ]
     assert "retired_card" not in "".join(files.values())
-    union = files["models/generated/int_card_savings.sql"]
+    union = files["macros/generated/card_savings.sql"]
     assert union.count("UNION ALL") == len(cards) - 1  # one body: the dialects agree
 
 

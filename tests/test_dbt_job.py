@@ -76,8 +76,17 @@ def test_chunks_are_even_and_a_multiple_of_the_lanes(job):
 def test_a_chunk_size_below_one_user_is_refused(job):
     result = Workspace.build(job, "--vars", "{cg_chunk_users: 0}")
     assert not result.success
-    assert "cg_chunk_users: expected a whole number of users of at least 1, got 0" in "\n".join(result.failures)
+    assert "cg_chunk_users and cg_chunk_rows: expected whole numbers of at least 1, got 0" in "\n".join(result.failures)
     assert job.query("SELECT DISTINCT processing_status FROM user_spending_data") == [("new",)]
+
+
+def test_chunks_are_sized_in_user_card_rows(job):
+    # A chunk's user x card rows are held while it is ranked, so the rows set
+    # its size: 340 over the 17 cards is at most 20 users a chunk (as above).
+    job.build("--vars", "{cg_chunk_rows: 340}")
+    assert_clean(job)
+    sizes = [n for _, n in job.query("SELECT chunk_no, COUNT(*) FROM int_batch GROUP BY chunk_no ORDER BY chunk_no")]
+    assert sizes == ([16] * 7 + [14] if job.target.type == "mariadb" else [18] * 7)
 
 
 def test_copying_lanes_of_an_earlier_run_is_refused(job):

@@ -46,6 +46,7 @@ from . import exprs as x
 USERS_MACRO = "cg_batch_users"
 USERS_ALIAS = "chunk_users"
 SAVINGS_MODEL = "int_card_savings"
+SAVINGS_MACRO = "card_savings"
 PARAMS_MODEL = "int_card_params"
 CARD_MODEL_PREFIX = "int_card_savings__"
 # Tables named REF_MARKER + model stand in for {{ ref('model') }}, and MACRO_MARKER
@@ -476,8 +477,13 @@ def _empty_savings() -> exp.Select:
     return exp.select(*cols).from_(USERS_CTE).where(exp.false())
 
 
+def savings_reader() -> exp.Select:
+    """int_card_savings, the model: what the card_savings macro returns."""
+    return exp.select("*").from_(macro_table(SAVINGS_MACRO, SAVINGS_MACRO))
+
+
 def savings_model(card_models: list[str]) -> exp.Select:
-    """int_card_savings: one row per (user, card valid on the as-of date)."""
+    """card_savings: one row per (user, card valid on the as-of date)."""
     query = exp.select("*").from_(FINAL_CTE)
     if card_models:
         body = _union([exp.select("*").from_(macro_table(m, "card_" + str(i))) for i, m in enumerate(card_models)])

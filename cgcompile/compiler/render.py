@@ -106,8 +106,11 @@ CARD_NOTES = (
 )
 
 
+SAVINGS_NOTES = ("Every card's rows for the batch's users: int_card_savings, one row per (user, card).",)
+
+
 def macro_file(settings: Settings, name: str, build, notes: tuple[str, ...] = ()) -> str:
-    """A card's query as a macro returning it in parentheses (a derived table), both dialects."""
+    """A query (a card's, or the union of them) as a macro returning it in parentheses (a derived table), both dialects."""
     duck, mysql = (render_sql(build(d), d) for d in DIALECTS)
     lines = ["-- " + settings.header_text(), *("-- " + n for n in notes), "{% macro " + name + "() %}", "("]
     if duck == mysql:
@@ -211,7 +214,7 @@ def lane_file(lane: int, lanes: int) -> str:
     ])
 
 
-def version_file(settings: Settings, ruled: dict[str, str]) -> str:
+def version_file(settings: Settings, ruled: dict[str, str], card_count: int) -> str:
     """rules_version(): 12 hex digits of sha256 over the files the rules decide.
 
     The macro returns the bare digits (callers write '{{ rules_version() }}');
@@ -227,6 +230,7 @@ def version_file(settings: Settings, ruled: dict[str, str]) -> str:
     return (
         "-- " + settings.header_text() + "\n"
         "{% macro rules_version() %}" + short + "{% endmacro %}\n"
+        "{% macro card_count() %}{{ return(" + str(card_count) + ") }}{% endmacro %}\n"
     )
 
 
@@ -256,14 +260,18 @@ def compile_files(cards: tuple[ResolvedCard, ...], settings: Settings) -> dict[s
         build = functools.partial(models.card_savings_model, rc, numbers[rc.id], settings.as_of, assumptions)
         notes = (rc.card.name + " (" + models.shown_file(rc.card.file) + ")", *CARD_NOTES)
         ruled[CARDS_DIR + "/" + name + ".sql"] = macro_file(settings, name, build, notes)
-    union = model_file(settings, "ephemeral", lambda _: models.savings_model(card_models))
+    # The union is a macro as well: DuckDB's ranking reads it twice, and an
+    # ephemeral model read twice is stored whole (models/marts/card_recommendations.sql).
+    ruled[MACROS_DIR + "/" + models.SAVINGS_MACRO + ".sql"] = macro_file(
+        settings, models.SAVINGS_MACRO, lambda _: models.savings_model(card_models), SAVINGS_NOTES)
+    union = model_file(settings, "ephemeral", lambda _: models.savings_reader())
     ruled[MODELS_DIR + "/" + models.SAVINGS_MODEL + ".sql"] = union
     ruled[SEEDS_DIR + "/" + models.PARAMS_MODEL + ".csv"] = params_seed(cards, numbers)
     files = dict(ruled)
     files[MODELS_DIR + "/schema.yml"] = schema_file(settings)
     for lane in range(1, settings.lanes + 1):
         files[LANES_DIR + "/int_top_cards_lane_" + str(lane) + ".sql"] = lane_file(lane, settings.lanes)
-    files[VERSION_FILE] = version_file(settings, ruled)
+    files[VERSION_FILE] = version_file(settings, ruled, len(cards))
     return dict(sorted(files.items()))
 
 

@@ -65,7 +65,8 @@ def render(text: str, kind: str) -> str:
 
 def generated_macros(files: dict[str, str]) -> str:
     """The generated macros' definitions, to put before a model that calls them (as dbt has them)."""
-    return "".join(t for p, t in sorted(files.items()) if p.startswith("macros/generated/cards/"))
+    return "".join(t for p, t in sorted(files.items())
+                   if p.startswith("macros/generated/cards/") or p == "macros/generated/card_savings.sql")
 
 
 def models_of(files: dict[str, str], kind: str) -> dict[str, Rendered]:

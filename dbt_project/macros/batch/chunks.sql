@@ -4,11 +4,17 @@
     whole batch); the materializations that rank (cg_batch, cg_lane) run it
     once per chunk with that filter made `chunk_no = N` (cg_for_chunk). -#}
 
+{#- A chunk's user x card rows are held while they are ranked (DuckDB: in
+    its memory; MariaDB: each card's derived tables, per lane), so chunks are
+    sized in those rows (var cg_chunk_rows) and shrink as the catalog grows;
+    var cg_chunk_users sets the users outright. -#}
 {% macro cg_chunk_users() -%}
-    {%- set size = var('cg_chunk_users', 250000 if target.type == 'duckdb' else 20000) -%}
-    {%- if size is not number or size < 1 or size != size | int -%}
+    {%- set rows = var('cg_chunk_rows', 12000000 if target.type == 'duckdb' else 800000) -%}
+    {%- set size = var('cg_chunk_users', [rows // [card_count(), 1] | max, 1] | max if rows is number else 0) -%}
+    {%- if size is not number or size < 1 or size != size | int or rows is not number or rows < 1 -%}
         {% do exceptions.raise_compiler_error(
-            "var cg_chunk_users: expected a whole number of users of at least 1, got " ~ size) %}
+            "vars cg_chunk_users and cg_chunk_rows: expected whole numbers of at least 1, got "
+            ~ size ~ " and " ~ rows) %}
     {%- endif -%}
     {{ return(size | int) }}
 {%- endmacro %}
