@@ -13,7 +13,6 @@ from support.fakedbt import load, savings_query, want_figures
 from cgcompile.compiler import compile_catalog, differences, project_lanes, settings_for
 from cgcompile.evaluate import evaluate
 from cgcompile.loader import load_catalog
-from cgcompile.model import CATEGORIES
 from cgcompile.resolve import resolve_catalog
 
 ROOT = Path(__file__).resolve().parent.parent

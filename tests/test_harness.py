@@ -2,7 +2,6 @@
 and a deliberately wrong compiler is caught, naming the column."""
 from __future__ import annotations
 
-import dataclasses
 import json
 from decimal import Decimal
 
