@@ -15,7 +15,7 @@ from support.fakedbt import render
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CGCOMPILE_UPDATE_GOLDEN") == "1"
 MODELS = sorted(p for p in compiled() if p.endswith(".sql") and p.startswith(("models/", "macros/generated/cards/")) and "/lanes/" not in p)
-DIALECTS = {"duckdb": "duckdb", "mysql": "mariadb"}  # golden folder → adapter type rendered
+DIALECTS = {"duckdb": "duckdb", "mysql": "mariadb", "spark": "spark"}  # golden folder → adapter type rendered
 
 
 def _check(path: Path, text: str) -> None:
