@@ -5,7 +5,8 @@
     once per chunk with that filter made `chunk_no = N` (cg_for_chunk). -#}
 
 {% macro cg_chunk_users() -%}
-    {%- set size = var('cg_chunk_users', 250000 if target.type == 'duckdb' else 20000) -%}
+    {#- Spark: one chunk; the executors split the statement among themselves. -#}
+    {%- set size = var('cg_chunk_users', 250000 if target.type == 'duckdb' else 1000000000 if cg_spark() else 20000) -%}
     {%- if size is not number or size < 1 or size != size | int -%}
         {% do exceptions.raise_compiler_error(
             "var cg_chunk_users: expected a whole number of users of at least 1, got " ~ size) %}
@@ -24,7 +25,7 @@
     batch of `batch_users`: a multiple of the lanes' count of chunks of
     equal size, at most cg_chunk_users each, so the lanes finish together. -#}
 {% macro cg_chunk_number(position, batch_users) -%}
-    {%- set div = ' div ' if cg_mysql() else ' // ' -%}
+    {%- set div = ' div ' if cg_mysql() or cg_spark() else ' // ' -%}
     {%- set per_round = cg_lanes() * cg_chunk_users() -%}
     {%- set chunks = '(' ~ cg_lanes() ~ ' * ((' ~ batch_users ~ ' + ' ~ (per_round - 1) ~ ')' ~ div ~ per_round ~ '))' -%}
     {{ return('((' ~ position ~ ' - 1)' ~ div ~ '((' ~ batch_users ~ ' + ' ~ chunks ~ ' - 1)' ~ div ~ chunks ~ '))') }}
