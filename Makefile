@@ -6,7 +6,7 @@ PYTHON := python3
 STAMP  := $(VENV)/.cgcompile-installed
 MARIADBD := /usr/sbin/mariadbd
 
-.PHONY: setup mariadb chromium demo test lock
+.PHONY: setup mariadb chromium java demo test lock
 
 setup: $(STAMP)
 
@@ -35,6 +35,14 @@ mariadb:
 	    scripts/apt_install.sh mariadb-server mariadb-client; \
 	fi
 
+# Java for the Spark tests (pyspark runs a JVM; docs/spark.md): Debian's OpenJDK 17.
+java:
+	@if command -v java >/dev/null 2>&1; then \
+	    echo "java present: $$(java -version 2>&1 | head -1)"; \
+	else \
+	    scripts/apt_install.sh openjdk-17-jre-headless; \
+	fi
+
 # A real browser for the report page's test (tests/test_report.py).
 chromium:
 	@if command -v chromium >/dev/null 2>&1; then \
@@ -47,5 +55,5 @@ demo: setup
 	$(VENV)/bin/cgcompile demo
 
 # Any non-zero pytest exit fails the target, including 5 (no tests collected).
-test: setup mariadb chromium
+test: setup mariadb chromium java
 	$(VENV)/bin/pytest -q --durations=15

@@ -323,7 +323,7 @@ def generate_users(count: int, seed: int, prefix: str, target: str | None) -> No
 
 
 @cli.command()
-@click.option("--target", type=click.Choice(["duckdb", "mariadb", "mysql"]), default="duckdb", show_default=True, help="duckdb: a temp file; mariadb/mysql: a scratch database <schema>_verify on that dbt target's server (created and dropped).")
+@click.option("--target", type=click.Choice(["duckdb", "mariadb", "mysql", "spark"]), default="duckdb", show_default=True, help="duckdb: a temp file; mariadb/mysql: a scratch database <schema>_verify on that dbt target's server (created and dropped); spark: a local Spark in a temp folder (CGCOMPILE_SPARK_CORES cores, default 1).")
 @click.option("--users", type=click.IntRange(min=0), default=10000, show_default=True, help="Generated users (the reference spending mix).")
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed for the generated users.")
 @click.option("--no-boundary", is_flag=True, help="Leave out the boundary users derived from the catalog.")

@@ -30,8 +30,8 @@ SOURCE_TABLE = "user_spending_data"
 @dataclass(frozen=True)
 class Target:
     name: str
-    type: str  # duckdb | mariadb | mysql
-    path: str = ""  # duckdb file, relative to the dbt project
+    type: str  # duckdb | mariadb | mysql | spark
+    path: str = ""  # duckdb file, relative to the dbt project; spark: the folder of a local session's warehouse
     host: str = ""
     port: int = 3306
     user: str = ""
@@ -40,7 +40,7 @@ class Target:
 
     @property
     def dialect(self) -> str:
-        return "duckdb" if self.type == "duckdb" else "mysql"
+        return self.type if self.type in ("duckdb", "spark") else "mysql"
 
 
 def _env_var(name: str, default: str | None = None) -> str:
@@ -54,6 +54,8 @@ def _env_var(name: str, default: str | None = None) -> str:
 def _render(value, env: jinja2.Environment):
     if isinstance(value, str) and "{{" in value:
         return env.from_string(value).render()
+    if isinstance(value, dict):  # dbt-spark's server_side_parameters
+        return {k: _render(v, env) for k, v in value.items()}
     return value
 
 
@@ -86,7 +88,13 @@ def read_target(profiles_dir: Path, target: str | None = None) -> Target:
             password=str(out.get("password", "")),
             schema=str(out.get("schema", "")),
         )
-    raise CgError(f"{path}: target '{name}' has type '{kind}'; cgcompile supports duckdb, mariadb and mysql")
+    if kind == "spark":
+        # method session: this process's Spark (cgcompile/spark.py); the warehouse folder, when the
+        # profile names one, is where a local session keeps its tables.
+        warehouse = str((out.get("server_side_parameters") or {}).get("spark.sql.warehouse.dir", ""))
+        return Target(name=name, type=kind, host=str(out.get("host", "")), schema=str(out.get("schema", "")),
+                      path=str(Path(warehouse).parent) if warehouse else "")
+    raise CgError(f"{path}: target '{name}' has type '{kind}'; cgcompile supports duckdb, mariadb, mysql and spark")
 
 
 def duckdb_file(target: Target, project_dir: Path = PROJECT_DIR) -> Path:
@@ -103,6 +111,8 @@ def describe(target: Target, project_dir: Path = PROJECT_DIR) -> str:
     """Where the target's data lives, for messages (never the password)."""
     if target.type == "duckdb":
         return f"target '{target.name}' ({duckdb_file(target, project_dir)})"
+    if target.type == "spark":
+        return f"target '{target.name}' (Spark, database {target.schema})"
     return f"target '{target.name}' ({target.user}@{target.host}:{target.port}/{target.schema})"
 
 
@@ -111,6 +121,10 @@ def _driver_errors(target: Target) -> tuple[type[Exception], ...]:
         import duckdb
 
         return (duckdb.Error,)
+    if target.type == "spark":
+        from pyspark.errors import PySparkException
+
+        return (PySparkException,)
     import mysql.connector
 
     return (mysql.connector.Error,)
@@ -132,6 +146,10 @@ def connect(target: Target, project_dir: Path = PROJECT_DIR):
             import duckdb
 
             return duckdb.connect(str(duckdb_file(target, project_dir)))
+        if target.type == "spark":
+            from . import spark
+
+            return spark.connect(target)
         import mysql.connector
 
         return mysql.connector.connect(
@@ -190,6 +208,11 @@ def load_users(
     row.  One query then looks for ids the table already holds (IdsTaken) and
     one INSERT … SELECT moves the rows, all in one transaction.
     """
+    if target.type == "spark":
+        from . import spark
+
+        with database_errors(target, "loading users into", project_dir):
+            return spark.load_users(target, rows, columns)
     conn = connect(target, project_dir)
     tmp = Path(tempfile.mkdtemp(prefix="cgcompile-load-"))
     try:

@@ -33,6 +33,7 @@ from .datagen import COLUMNS, generate_users
 from .errors import CgError
 from .model import Catalog
 from .run import BuildOutcome, ensure_profiles
+from .testing.spark_session import session_settings
 from .verify import OUTPUT_COLUMNS, Mismatch, actual_rows, compare, expected_rows
 
 SKIP = shutil.ignore_patterns("target", "logs", "*.duckdb", "*.duckdb.wal", "profiles.yml", "dbt_packages")
@@ -51,6 +52,10 @@ class HarnessError(CgError):
 def _profile_output(target: db.Target) -> dict:
     if target.type == "duckdb":
         return {"type": "duckdb", "path": target.path, "threads": 2, "retries": {"connect_attempts": 5}}
+    if target.type == "spark":
+        # dbt-spark's session method: this process's SparkSession (spark_scratch starts it first).
+        return {"type": "spark", "method": "session", "host": "NA", "schema": target.schema, "threads": 1,
+                "server_side_parameters": session_settings(Path(target.path)) if target.path else {}}
     return {
         "type": target.type,
         "server": target.host,
@@ -185,6 +190,23 @@ def scratch_database(target: db.Target) -> Iterator[db.Target]:
         _server_execute(target, _database_statement(DROP_DATABASE, name))
 
 
+@contextlib.contextmanager
+def spark_scratch(root: Path, schema: str = "cgcompile" + SCRATCH_SUFFIX) -> Iterator[db.Target]:
+    """A Spark database `schema` on this process's SparkSession (a local one, its warehouse
+    and metastore under `root`, when none runs yet), created empty and dropped at the end."""
+    from . import spark
+
+    target = db.Target(name="spark", type="spark", schema=schema, path=str(root))
+    session = spark.session(target)
+    drop = exp.Drop(this=exp.to_identifier(schema), kind="SCHEMA", exists=True, cascade=True).sql(dialect="spark")
+    session.sql(drop)
+    try:
+        yield target
+    finally:
+        session.catalog.setCurrentDatabase("default")  # cgcompile/spark.py made the scratch one current
+        session.sql(drop)
+
+
 # --- cgcompile verify --------------------------------------------------------
 
 
@@ -303,6 +325,9 @@ def verify(
     try:
         if target.type == "duckdb":
             return _verify_in(root, duckdb_target(root / "verify.duckdb"), *args)
+        if target.type == "spark":
+            with spark_scratch(root / "spark", target.schema or "cgcompile" + SCRATCH_SUFFIX) as scratch:
+                return _verify_in(root, scratch, *args)
         with scratch_database(target) as scratch:
             return _verify_in(root, scratch, *args)
     finally:
@@ -381,6 +406,9 @@ def verify_command(
     horizon = horizon_choice(horizon, catalog)
     if target_name == "duckdb":
         target = duckdb_target(Path("verify.duckdb"))
+    elif target_name == "spark":
+        # A local Spark in a scratch folder (harness.spark_scratch): no profile needed.
+        target = db.Target(name="spark", type="spark", schema="cgcompile" + SCRATCH_SUFFIX)
     else:
         target = db.read_target(ensure_profiles(project_dir), target_name)
         if target.type not in ("mariadb", "mysql"):

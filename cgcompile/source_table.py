@@ -59,6 +59,11 @@ DUCKDB = sqlglot.parse_one(
 
 def create_source_table(target: db.Target, project_dir: Path = db.PROJECT_DIR) -> None:
     """user_spending_data in the target's schema, if it is not there yet."""
+    if target.type == "spark":
+        from . import spark
+
+        with db.database_errors(target, f"creating {db.SOURCE_TABLE} in", project_dir):
+            return spark.create_source_table(target)
     statement = (DUCKDB if target.type == "duckdb" else MYSQL).copy()
     if target.type != "duckdb" and target.schema:
         statement.this.this.set("db", exp.to_identifier(target.schema, quoted=True))

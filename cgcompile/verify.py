@@ -13,6 +13,7 @@ from typing import Iterable
 
 import sqlglot
 
+from .checks import status_source
 from .evaluate import InvalidSpend, user_spend
 from .fasteval import Ranker
 from .model import Catalog
@@ -103,7 +104,7 @@ def actual_rows(conn, dialect: str) -> tuple[dict[str, list[tuple]], dict[str, t
     rows: dict[str, list[tuple]] = {}
     for user_id, rank, *values in cur.fetchall():
         rows.setdefault(user_id, []).append((int(rank), *values))
-    cur.execute(STATUS_QUERY.sql(dialect=dialect))
+    cur.execute(status_source(STATUS_QUERY, dialect).sql(dialect=dialect))
     statuses = {u: (s, e) for u, s, e in cur.fetchall()}
     cur.close()
     return rows, statuses

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from cgcompile.testing.mariadb_server import ConnParams, MariaDBServer, MariaDBUnavailable
+from cgcompile.testing.spark_session import SparkUnavailable, local_session
 
 # dbt runs in-process in tests; it must not phone home (dbt 1.7 honours DO_NOT_TRACK).
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -22,6 +23,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "mariadb" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.mariadb)
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.spark)
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +39,21 @@ def mariadb(tmp_path_factory) -> ConnParams:
         pytest.skip(str(e))
     with server as params:
         yield params
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One local Spark (1 core: the machine is shared) for the whole session, its warehouse
+    and metastore in a temporary folder. dbt-spark's session method reuses it.
+    Skips locally without Java or pyspark; fails in CI."""
+    try:
+        session = local_session(tmp_path_factory.mktemp("spark"), cores=1)
+    except SparkUnavailable as e:
+        if in_ci():
+            pytest.fail(f"Spark is required in CI: {e}", pytrace=False)
+        pytest.skip(str(e))
+    yield session
+    session.stop()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CGCOMPILE_UPDATE_GOLDEN") == "1"
 MODELS = sorted(p for p in compiled() if p.endswith(".sql") and "/lanes/" not in p
                 and (p.startswith(("models/", "macros/generated/cards/")) or p == "macros/generated/card_savings.sql"))
-DIALECTS = {"duckdb": "duckdb", "mysql": "mariadb"}  # golden folder → adapter type rendered
+DIALECTS = {"duckdb": "duckdb", "mysql": "mariadb", "spark": "spark"}  # golden folder → adapter type rendered
 
 
 def _check(path: Path, text: str) -> None:

@@ -62,3 +62,13 @@ def test_mariadb_target_refuses_a_wrong_password(dbt_dirs, mariadb, monkeypatch)
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("CGCOMPILE_DB_PASSWORD", "wrong")
     assert not _debug(*dbt_dirs, "--target", "mariadb")
+
+
+def test_spark_target_shape():
+    """The spark target: a local session for runs and tests; the Thrift form is documented beside it."""
+    spark = yaml.safe_load(EXAMPLE.read_text())["cgcompile"]["outputs"]["spark"]
+    assert (spark["type"], spark["method"], spark["host"]) == ("spark", "session", "NA")
+    params = spark["server_side_parameters"]
+    assert params["spark.sql.sources.partitionOverwriteMode"] == "dynamic"
+    assert "CGCOMPILE_SPARK_DIR" in params["spark.sql.warehouse.dir"]
+    assert "method: thrift" in EXAMPLE.read_text()

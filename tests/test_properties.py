@@ -24,6 +24,7 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.builders import card, catalog
+from support import sparkrun
 from support.fakedbt import load, ranked_query
 
 from cgcompile.compiler import compile_catalog, settings_for
@@ -34,12 +35,16 @@ from cgcompile.verify import OUTPUT_COLUMNS
 NAMED = CATEGORIES[:-1]
 
 
-def run_compiled(cat, users: list[tuple[str, object]], mariadb=None) -> dict[str, list[tuple]]:
+def run_compiled(cat, users: list[tuple[str, object]], mariadb=None, spark=None) -> dict[str, list[tuple]]:
     """Each user's ranked rows (int_top_cards joined to the cards) from the compiled
-    models, on DuckDB, or on MariaDB when given its parameters (an empty schema)."""
+    models, on DuckDB, or on MariaDB when given its parameters (an empty schema), or
+    on Spark when given its session."""
     files = compile_catalog(cat, settings_for(cat, Path("card_rules"), None, {}))
     kind = "duckdb" if mariadb is None else "mariadb"
     rows = [(uid, {c: s.of(c) for c in CATEGORIES}) for uid, s in users]
+    if spark is not None:
+        sparkrun.load(spark, files, rows)
+        return _by_user(sparkrun.fetch(spark, ranked_query(files, "spark", OUTPUT_COLUMNS)))
     if mariadb is None:
         con = duckdb.connect()
         cur, mark = con, "?"
@@ -54,6 +59,10 @@ def run_compiled(cat, users: list[tuple[str, object]], mariadb=None) -> dict[str
         got = cur.fetchall()
     finally:
         con.close()
+    return _by_user(got)
+
+
+def _by_user(got) -> dict[str, list[tuple]]:
     out: dict[str, list[tuple]] = {}
     for user_id, rank_, *values in got:
         assert rank_ == len(out.get(user_id, [])) + 1
@@ -65,8 +74,8 @@ def expected(cat, users) -> dict[str, list[tuple]]:
     return {uid: [tuple(getattr(r, c) for c in OUTPUT_COLUMNS) for _, r in rank(cat, s)] for uid, s in users}
 
 
-def assert_same(cat, users, mariadb=None) -> None:
-    want, got = expected(cat, users), run_compiled(cat, users, mariadb)
+def assert_same(cat, users, mariadb=None, spark=None) -> None:
+    want, got = expected(cat, users), run_compiled(cat, users, mariadb, spark)
     problems = []
     for uid, rows in want.items():
         have = got.get(uid, [])
@@ -275,6 +284,14 @@ def test_compiled_sql_equals_the_evaluator(cat, people):
 def test_compiled_sql_equals_the_evaluator_on_mariadb(mariadb_schema, cat, people):
     """The MySQL rendering of the same models, on a real MariaDB 10.11 (tables reset per example)."""
     assert_same(cat, people, mariadb_schema)
+
+
+@settings(max_examples=max(8, EXAMPLES // 6), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["c_one", "c_two"]), min_size=1, max_size=2, unique=True).flatmap(catalogs), users())
+def test_compiled_sql_equals_the_evaluator_on_spark(spark, cat, people):
+    """The Spark rendering of the same models on a local Spark (a smaller run: each example is a Spark job)."""
+    assert_same(cat, people, spark=spark)
 
 
 # --- fixed examples the generator might take long to find --------------------

@@ -1,4 +1,4 @@
-"""sqlglot building blocks whose arithmetic is exact on DuckDB and MySQL/MariaDB.
+"""sqlglot building blocks whose arithmetic is exact on DuckDB, MySQL/MariaDB and Spark.
 
 Rules every helper here keeps (docs/rules.md, "Rounding"):
 - no division: DuckDB turns DECIMAL / DECIMAL into DOUBLE, so rates arrive as
@@ -7,8 +7,12 @@ Rules every helper here keeps (docs/rules.md, "Rounding"):
 - LEAST/GREATEST are built with ignore_nulls so sqlglot's duckdb output stays a
   plain LEAST(...) instead of NULL-checking CASEs (inputs are never NULL, and on
   MySQL a NULL argument makes LEAST NULL anyway);
-- ROUND(x, 2) on DECIMAL values is half away from zero on both engines, which is
-  half-up because every figure is >= 0.
+- ROUND(x, 2) on DECIMAL values is half away from zero on every engine (Spark:
+  HALF_UP on decimals), which is half-up because every figure is >= 0;
+- Spark (ANSI off, its default) gives NULL where a DECIMAL overflows, and past 38
+  digits it drops fraction digits (allowPrecisionLoss): every product here stays
+  within 38 digits with the scale it needs (tests/test_spark_compiler.py proves
+  the figures against the evaluator, boundary users included).
 
 Helpers fold constants where they can, so the generated SQL carries only the
 arithmetic that depends on the user's spend.
@@ -212,8 +216,10 @@ def ratio_round(num: exp.Expression, num_scale: int, den: exp.Expression, den_sc
     n = num × 10^num_scale and d = den × 10^den_scale are integers and
     num ÷ den × 10^places = n × 10^(den_scale + places) ÷ (d × 10^num_scale);
     half-up is (2X + Y) DIV 2Y.  The integers are 128-bit on DuckDB, DECIMAL(65,0)
-    on MySQL (whose DIV of decimals is exact)."""
-    wide = exp.DataType.build("HUGEINT") if dialect == "duckdb" else decimal_type(65, 0)
+    on MySQL (whose DIV of decimals is exact), DECIMAL(38,0) on Spark (its widest;
+    DIV of decimals is exact there too, and the quotient, a rate × 10^places, fits
+    the BIGINT Spark returns)."""
+    wide = {"duckdb": exp.DataType.build("HUGEINT"), "spark": decimal_type(38, 0)}.get(dialect, decimal_type(65, 0))
     n = exp.Cast(this=mul(num, number(10**num_scale)), to=wide)
     d = exp.Cast(this=mul(den, number(10**den_scale)), to=wide)
     big_x = mul(n, number(10 ** (den_scale + places)))

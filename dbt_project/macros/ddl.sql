@@ -9,6 +9,9 @@
     uniqueness there, and the writer numbers the ids (batch/write.sql). -#}
 
 {% macro cg_create_output_tables() -%}
+    {%- if cg_spark() -%}
+        {{ return(cg_spark_state_tables()) }}
+    {%- endif -%}
     {%- set mysql = cg_mysql() -%}
     {%- set recs = cg_relation('card_recommendations') -%}
     {%- set money = 'decimal(12, 2)' -%}

@@ -2,7 +2,10 @@
     explicitly), so large inserts stream; the buffer manager is capped at
     var duckdb_memory_limit instead of 80% of RAM. -#}
 {% macro cg_engine_settings() -%}
-    {%- if target.type == 'duckdb' -%}
+    {%- if cg_spark() -%}
+        {#- A partition written is a partition replaced, the others stay (insert_overwrite). -#}
+        set spark.sql.sources.partitionOverwriteMode = dynamic
+    {%- elif target.type == 'duckdb' -%}
         {%- do run_query("set preserve_insertion_order = false") -%}
         set memory_limit = '{{ var("duckdb_memory_limit", "3GB") }}'
     {%- else -%}

@@ -4,6 +4,11 @@
     {{ return(target.type in ('mysql', 'mariadb')) }}
 {%- endmacro %}
 
+{#- Spark: no row updates, so the batch engine takes its own path there (macros/spark.sql, docs/spark.md). -#}
+{% macro cg_spark() -%}
+    {{ return(target.type == 'spark') }}
+{%- endmacro %}
+
 {#- Relations the hooks touch, by name: a ref() from int_batch's hooks to
     card_recommendations, which depends on int_batch, would make a cycle. -#}
 {% macro cg_relation(name, schema=none) -%}
@@ -11,8 +16,10 @@
                                   schema=schema or target.schema, identifier=name)) }}
 {%- endmacro %}
 
+{#- The input with its status columns.  Spark: the view user_spending_status,
+    the input joined to user_processing_state (macros/spark.sql). -#}
 {% macro cg_source_relation() -%}
-    {{ return(cg_relation('user_spending_data', var('source_schema') or none)) }}
+    {{ return(cg_relation('user_spending_status') if cg_spark() else cg_relation('user_spending_data', var('source_schema') or none)) }}
 {%- endmacro %}
 
 {% macro cg_exists(relation) -%}
@@ -44,14 +51,19 @@
 {%- endmacro %}
 
 {% macro cg_text(expression) -%}
-    cast({{ expression }} as {{ 'char' if cg_mysql() else 'varchar' }})
+    cast({{ expression }} as {{ 'char' if cg_mysql() else 'string' if cg_spark() else 'varchar' }})
 {%- endmacro %}
 
 {#- User ids compare as MariaDB's utf8mb4_general_ci compares them (case,
     accents and trailing spaces ignored) on every engine: DuckDB compares
     bytes, so there the id is folded first. -#}
 {% macro cg_user_key(expression) -%}
-    {{ expression if cg_mysql() else 'strip_accents(lower(rtrim(' ~ expression ~ ')))' }}
+    {%- if cg_spark() -%}
+        {#- Spark has no strip_accents: Latin-1's accented letters are folded by hand. -#}
+        translate(lower(rtrim({{ expression }})), 'àáâãäåçèéêëìíîïñòóôõöøùúûüýÿ', 'aaaaaaceeeeiiiinoooooouuuuyy')
+    {%- else -%}
+        {{ expression if cg_mysql() else 'strip_accents(lower(rtrim(' ~ expression ~ ')))' }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- A post-hook: keys for the table just built, on MySQL/MariaDB; a seed

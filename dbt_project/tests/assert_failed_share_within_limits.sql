@@ -28,7 +28,7 @@ final as (
     select
         failed,
         batch_users,
-        cast(floor(10000.0 * failed / batch_users) as {{ 'signed' if target.type != 'duckdb' else 'integer' }}) as failed_hundredths_pct
+        cast(floor(10000.0 * failed / batch_users) as {{ 'signed' if cg_mysql() else 'integer' }}) as failed_hundredths_pct
     from batch
     where batch_users >= {{ var('cg_failed_share_min_users', 100) }}
 

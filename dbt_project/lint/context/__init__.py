@@ -85,3 +85,23 @@ def cg_spend_columns():
 
 def cg_validation_scope(column="batch_id"):
     return column + " in ('BATCH_20261202_020000_0123abcd')"
+
+
+def cg_spark():
+    return False
+
+
+def cg_user_bucket(expression):
+    return "pmod(hash(" + expression + "), 64)"
+
+
+def cg_spark_id_base():
+    return 0
+
+
+def cg_spark_selected(users):
+    return "(" + users + ".processing_status = 'new')"
+
+
+def cg_spark_kept_rows(table, redone):
+    return "select * from " + str(table)

@@ -9,8 +9,9 @@
     sized in those rows (var cg_chunk_rows) and shrink as the catalog grows;
     var cg_chunk_users sets the users outright. -#}
 {% macro cg_chunk_users() -%}
+    {#- Spark: one chunk; the executors split the statement among themselves. -#}
     {%- set rows = var('cg_chunk_rows', 12000000 if target.type == 'duckdb' else 800000) -%}
-    {%- set size = var('cg_chunk_users', [rows // [card_count(), 1] | max, 1] | max if rows is number else 0) -%}
+    {%- set size = var('cg_chunk_users', 1000000000 if cg_spark() else [rows // [card_count(), 1] | max, 1] | max if rows is number else 0) -%}
     {%- if size is not number or size < 1 or size != size | int or rows is not number or rows < 1 -%}
         {% do exceptions.raise_compiler_error(
             "vars cg_chunk_users and cg_chunk_rows: expected whole numbers of at least 1, got "
@@ -30,7 +31,7 @@
     batch of `batch_users`: a multiple of the lanes' count of chunks of
     equal size, at most cg_chunk_users each, so the lanes finish together. -#}
 {% macro cg_chunk_number(position, batch_users) -%}
-    {%- set div = ' div ' if cg_mysql() else ' // ' -%}
+    {%- set div = ' div ' if cg_mysql() or cg_spark() else ' // ' -%}
     {%- set per_round = cg_lanes() * cg_chunk_users() -%}
     {%- set chunks = '(' ~ cg_lanes() ~ ' * ((' ~ batch_users ~ ' + ' ~ (per_round - 1) ~ ')' ~ div ~ per_round ~ '))' -%}
     {{ return('((' ~ position ~ ' - 1)' ~ div ~ '((' ~ batch_users ~ ' + ' ~ chunks ~ ' - 1)' ~ div ~ chunks ~ '))') }}

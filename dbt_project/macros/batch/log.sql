@@ -10,7 +10,8 @@
 
 {% macro cg_logs_batch() -%}
     {%- set models = ['int_batch', 'card_recommendations'] | map('replace', '', 'model.' ~ project_name ~ '.', 1) | list -%}
-    {{ return(execute and flags.WHICH in ('build', 'run') and cg_holds_run_lock()
+    {#- Spark: no cg_batch_log (its rows are updated in place); docs/spark.md. -#}
+    {{ return(execute and flags.WHICH in ('build', 'run') and not cg_spark() and cg_holds_run_lock()
               and models | select('in', selected_resources) | list | length > 0) }}
 {%- endmacro %}
 

@@ -5,6 +5,10 @@
     CURRENT_TIMESTAMP keeps meaning "the data changed".  NULL-safe tests. -#}
 
 {% macro cg_mark_pending() -%}
+    {%- if cg_spark() -%}
+        {#- No UPDATE on Spark: int_batch selects with cg_spark_selected() instead. -#}
+        {{ return('select 1 as selected_in_int_batch') }}
+    {%- endif -%}
     {%- set src = cg_source_relation() -%}
     {%- set stale -%}
         select distinct user_id from {{ cg_relation('card_recommendations') }}
@@ -33,6 +37,10 @@
 
 {% macro cg_mark_processed() -%}
     {%- set batch = ref('int_batch') -%}
+    {%- if cg_spark() -%}
+        {#- Spark: the model user_processing_state records the outcome, after this one. -#}
+        {{ return('select 1 as marked_by_user_processing_state') }}
+    {%- endif -%}
     {%- if cg_mysql() -%}
         update {{ cg_source_relation() }} as u join {{ batch }} as b on b.user_id = u.user_id
         set u.processing_status = case when b.processing_error is null then 'completed' else 'failed' end,

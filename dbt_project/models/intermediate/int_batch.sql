@@ -13,6 +13,9 @@
 -- chunk as a range of the primary key, and the status update joins the input
 -- table to it on user_id.
 
+{#- Spark: the partition of card_recommendations and user_processing_state holding the user. #}
+{%- set spark_bucket = (', ' ~ cg_user_bucket('user_id') ~ ' as user_bucket') if target.type == 'spark' else '' %}
+
 {%- set rows_with_this_id -%}
 {%- if cg_enforces_unique(cg_source_relation(), ['user_id']) -%}
 1
@@ -33,11 +36,25 @@ pending as (
     -- under the comparison rule of cg_user_key) fails those rows, not the run:
     -- nobody can tell which spend is right.
     -- With the PRD's primary key (MySQL/MariaDB) ids are unique by the collation.
+    {%- if target.type == 'spark' %}
+    -- Spark: counted over the whole input by a window before the selection
+    -- (a correlated count on a folded id is not a subquery Spark can run),
+    -- and the selection is cg_mark_pending's, read here (no UPDATE on Spark).
+    select users.*
+    from (
+        select
+            everyone.*,
+            count(*) over (partition by {{ cg_user_key('everyone.user_id') }}) as rows_with_this_id
+        from users as everyone
+    ) as users
+    where {{ cg_spark_selected('users') }}
+    {%- else %}
     select
         users.*,
         {{ rows_with_this_id }} as rows_with_this_id
     from users
     where users.processing_status = 'pending'
+    {%- endif %}
 
 ),
 
@@ -74,7 +91,7 @@ final as (
             else processing_error
         end as processing_error,
         {{ cg_now() }} as batch_started_at,
-        {{ cg_chunk_number('user_no', 'batch_users') }} as chunk_no
+        {{ cg_chunk_number('user_no', 'batch_users') }} as chunk_no{{ spark_bucket }}  -- noqa: LT02
     from numbered
 
 )

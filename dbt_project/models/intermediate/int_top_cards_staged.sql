@@ -1,4 +1,4 @@
-{{ config(materialized='cg_lane_table', enabled=target.type != 'duckdb') }}
+{{ config(materialized='cg_lane_table', enabled=target.type not in ('duckdb', 'spark')) }}
 
 -- MySQL/MariaDB: where the lanes put the rows they rank, one chunk as one
 -- range of its primary key (chunk_no, user_no, card_rank); created empty by

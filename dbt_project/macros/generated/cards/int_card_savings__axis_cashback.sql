@@ -144,6 +144,139 @@ SELECT
   *
 FROM final
 
+{% elif target.type == 'spark' %}
+
+WITH users AS (
+  SELECT
+    *
+  FROM {{ cg_batch_users() }} AS chunk_users
+), spend AS (
+  SELECT
+    user_no,
+    amazon,
+    flipkart,
+    myntra,
+    ajio,
+    grocery,
+    other_online,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend,
+    amazon + flipkart AS line_amazon_flipkart,
+    amazon + flipkart + myntra AS line_amazon_flipkart_myntra,
+    amazon + flipkart + myntra + ajio AS line_amazon_flipkart_myntra_ajio,
+    amazon + flipkart + myntra + ajio + grocery AS line_amazon_flipkart_myntra_ajio_grocery,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS line_amazon_flipkart_myntra_ajio_grocery_other_online
+  FROM users
+), units AS (
+  SELECT
+    user_no,
+    CAST(ROUND(
+      LEAST(amazon, 5000) * 0.02 + GREATEST(LEAST(amazon, 40000) - 5000, 0) * 0.05 + GREATEST(amazon - 40000, 0) * 0.07,
+      2
+    ) AS DECIMAL(18, 2)) AS amazon_r0, /* card_rules/axis_cashback.yaml:39 rules[0] tiered */
+    CAST(ROUND(
+      GREATEST(LEAST(line_amazon_flipkart, 5000) - amazon, 0) * 0.02 + GREATEST(LEAST(line_amazon_flipkart, 40000) - GREATEST(amazon, 5000), 0) * 0.05 + GREATEST(line_amazon_flipkart - GREATEST(amazon, 40000), 0) * 0.07,
+      2
+    ) AS DECIMAL(18, 2)) AS flipkart_r0, /* card_rules/axis_cashback.yaml:39 rules[0] tiered */
+    CAST(ROUND(
+      GREATEST(LEAST(line_amazon_flipkart_myntra, 5000) - line_amazon_flipkart, 0) * 0.02 + GREATEST(
+        LEAST(line_amazon_flipkart_myntra, 40000) - GREATEST(line_amazon_flipkart, 5000),
+        0
+      ) * 0.05 + GREATEST(line_amazon_flipkart_myntra - GREATEST(line_amazon_flipkart, 40000), 0) * 0.07,
+      2
+    ) AS DECIMAL(18, 2)) AS myntra_r0, /* card_rules/axis_cashback.yaml:39 rules[0] tiered */
+    CAST(ROUND(
+      GREATEST(LEAST(line_amazon_flipkart_myntra_ajio, 5000) - line_amazon_flipkart_myntra, 0) * 0.02 + GREATEST(
+        LEAST(line_amazon_flipkart_myntra_ajio, 40000) - GREATEST(line_amazon_flipkart_myntra, 5000),
+        0
+      ) * 0.05 + GREATEST(line_amazon_flipkart_myntra_ajio - GREATEST(line_amazon_flipkart_myntra, 40000), 0) * 0.07,
+      2
+    ) AS DECIMAL(18, 2)) AS ajio_r0, /* card_rules/axis_cashback.yaml:39 rules[0] tiered */
+    CAST(ROUND(
+      GREATEST(
+        LEAST(line_amazon_flipkart_myntra_ajio_grocery, 5000) - line_amazon_flipkart_myntra_ajio,
+        0
+      ) * 0.02 + GREATEST(
+        LEAST(line_amazon_flipkart_myntra_ajio_grocery, 40000) - GREATEST(line_amazon_flipkart_myntra_ajio, 5000),
+        0
+      ) * 0.05 + GREATEST(
+        line_amazon_flipkart_myntra_ajio_grocery - GREATEST(line_amazon_flipkart_myntra_ajio, 40000),
+        0
+      ) * 0.07,
+      2
+    ) AS DECIMAL(18, 2)) AS grocery_r0, /* card_rules/axis_cashback.yaml:39 rules[0] tiered */
+    CAST(ROUND(
+      GREATEST(
+        LEAST(line_amazon_flipkart_myntra_ajio_grocery_other_online, 5000) - line_amazon_flipkart_myntra_ajio_grocery,
+        0
+      ) * 0.02 + GREATEST(
+        LEAST(line_amazon_flipkart_myntra_ajio_grocery_other_online, 40000) - GREATEST(line_amazon_flipkart_myntra_ajio_grocery, 5000),
+        0
+      ) * 0.05 + GREATEST(
+        line_amazon_flipkart_myntra_ajio_grocery_other_online - GREATEST(line_amazon_flipkart_myntra_ajio_grocery, 40000),
+        0
+      ) * 0.07,
+      2
+    ) AS DECIMAL(18, 2)) AS other_online_r0, /* card_rules/axis_cashback.yaml:39 rules[0] tiered */
+    CAST(1000 AS DECIMAL(12, 2)) AS total_extra_benefits
+  FROM spend
+), yearly AS (
+  SELECT
+    user_no,
+    CAST(LEAST(amazon_r0 * 12, 48000) AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(LEAST(amazon_r0 * 12 + flipkart_r0 * 12, 48000) - LEAST(amazon_r0 * 12, 48000) AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(LEAST(amazon_r0 * 12 + flipkart_r0 * 12 + myntra_r0 * 12, 48000) - LEAST(amazon_r0 * 12 + flipkart_r0 * 12, 48000) AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(LEAST(amazon_r0 * 12 + flipkart_r0 * 12 + myntra_r0 * 12 + ajio_r0 * 12, 48000) - LEAST(amazon_r0 * 12 + flipkart_r0 * 12 + myntra_r0 * 12, 48000) AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(LEAST(
+      amazon_r0 * 12 + flipkart_r0 * 12 + myntra_r0 * 12 + ajio_r0 * 12 + grocery_r0 * 12,
+      48000
+    ) - LEAST(amazon_r0 * 12 + flipkart_r0 * 12 + myntra_r0 * 12 + ajio_r0 * 12, 48000) AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(LEAST(
+      amazon_r0 * 12 + flipkart_r0 * 12 + myntra_r0 * 12 + ajio_r0 * 12 + grocery_r0 * 12 + other_online_r0 * 12,
+      48000
+    ) - LEAST(
+      amazon_r0 * 12 + flipkart_r0 * 12 + myntra_r0 * 12 + ajio_r0 * 12 + grocery_r0 * 12,
+      48000
+    ) AS DECIMAL(18, 2)) AS other_online_yearly,
+    total_extra_benefits
+  FROM units
+), figures AS (
+  SELECT
+    user_no,
+    CAST(14 AS SMALLINT) AS card_no,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(CAST((
+      CAST(other_online_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
+    total_extra_benefits,
+    CAST(0 AS SMALLINT) AS redemption_no,
+    CAST(1 AS DECIMAL(5, 4)) AS redemption_rate
+  FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 1180 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 1180 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 985 AS rank_key
+  FROM figures
+)
+SELECT
+  *
+FROM final
+
 {% else %}
 
 WITH users AS (

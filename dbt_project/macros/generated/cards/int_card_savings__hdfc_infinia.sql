@@ -125,6 +125,100 @@ SELECT
   *
 FROM final
 
+{% elif target.type == 'spark' %}
+
+WITH users AS (
+  SELECT
+    *
+  FROM {{ cg_batch_users() }} AS chunk_users
+), spend AS (
+  SELECT
+    user_no,
+    amazon,
+    flipkart,
+    myntra,
+    ajio,
+    grocery,
+    other_online,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
+  FROM users
+), units AS (
+  SELECT
+    user_no,
+    CAST(ROUND(grocery * 0.0272727273, 2) AS DECIMAL(18, 2)) AS grocery_r0, /* card_rules/hdfc_infinia.yaml:74 rules[0] flat */
+    CAST(ROUND(amazon * 0.0310344828, 2) AS DECIMAL(18, 2)) AS amazon_r1, /* card_rules/hdfc_infinia.yaml:80 rules[1] flat */
+    CAST(ROUND(flipkart * 0.0333333333, 2) AS DECIMAL(18, 2)) AS flipkart_r1, /* card_rules/hdfc_infinia.yaml:80 rules[1] flat */
+    CAST(ROUND(myntra * 0.0333333333, 2) AS DECIMAL(18, 2)) AS myntra_r1, /* card_rules/hdfc_infinia.yaml:80 rules[1] flat */
+    CAST(ROUND(ajio * 0.0333333333, 2) AS DECIMAL(18, 2)) AS ajio_r1, /* card_rules/hdfc_infinia.yaml:80 rules[1] flat */
+    CAST(ROUND(other_online * 0.03, 2) AS DECIMAL(18, 2)) AS other_online_r1, /* card_rules/hdfc_infinia.yaml:80 rules[1] flat */
+    CAST(6250 AS DECIMAL(12, 2)) AS total_extra_benefits
+  FROM spend
+), capped_1 AS (
+  SELECT
+    user_no,
+    CAST(LEAST(grocery_r0 * 12, 24000) AS DECIMAL(18, 2)) AS grocery_r0,
+    CAST(amazon_r1 * 12 AS DECIMAL(18, 2)) AS amazon_r1,
+    CAST(flipkart_r1 * 12 AS DECIMAL(18, 2)) AS flipkart_r1,
+    CAST(myntra_r1 * 12 AS DECIMAL(18, 2)) AS myntra_r1,
+    CAST(ajio_r1 * 12 AS DECIMAL(18, 2)) AS ajio_r1,
+    CAST(other_online_r1 * 12 AS DECIMAL(18, 2)) AS other_online_r1,
+    total_extra_benefits
+  FROM units
+), yearly AS (
+  SELECT
+    user_no,
+    CAST(LEAST(grocery_r0 + amazon_r1, 2400000) - LEAST(grocery_r0, 2400000) AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(LEAST(grocery_r0 + amazon_r1 + flipkart_r1, 2400000) - LEAST(grocery_r0 + amazon_r1, 2400000) AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(LEAST(grocery_r0 + amazon_r1 + flipkart_r1 + myntra_r1, 2400000) - LEAST(grocery_r0 + amazon_r1 + flipkart_r1, 2400000) AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(LEAST(grocery_r0 + amazon_r1 + flipkart_r1 + myntra_r1 + ajio_r1, 2400000) - LEAST(grocery_r0 + amazon_r1 + flipkart_r1 + myntra_r1, 2400000) AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(LEAST(grocery_r0, 2400000) AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(LEAST(
+      grocery_r0 + amazon_r1 + flipkart_r1 + myntra_r1 + ajio_r1 + other_online_r1,
+      2400000
+    ) - LEAST(grocery_r0 + amazon_r1 + flipkart_r1 + myntra_r1 + ajio_r1, 2400000) AS DECIMAL(18, 2)) AS other_online_yearly,
+    total_extra_benefits
+  FROM capped_1
+), figures AS (
+  SELECT
+    user_no,
+    CAST(34 AS SMALLINT) AS card_no,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(CAST((
+      CAST(other_online_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(ROUND(
+      CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) * 0.5,
+      2
+    ) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    total_extra_benefits,
+    CAST(0 AS SMALLINT) AS redemption_no,
+    CAST(0.5 AS DECIMAL(5, 4)) AS redemption_rate
+  FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 14750 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 14750 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 965 AS rank_key
+  FROM figures
+)
+SELECT
+  *
+FROM final
+
 {% else %}
 
 WITH users AS (

@@ -125,6 +125,120 @@ SELECT
   *
 FROM final
 
+{% elif target.type == 'spark' %}
+
+WITH users AS (
+  SELECT
+    *
+  FROM {{ cg_batch_users() }} AS chunk_users
+), spend AS (
+  SELECT
+    user_no,
+    amazon,
+    flipkart,
+    myntra,
+    ajio,
+    grocery,
+    other_online,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
+  FROM users
+), units AS (
+  SELECT
+    user_no,
+    CAST(ROUND(amazon * 0.01, 2) AS DECIMAL(18, 2)) AS amazon_r0, /* card_rules/hdfc_pixel_go.yaml:34 rules[0] flat */
+    CAST(ROUND(flipkart * 0.01, 2) AS DECIMAL(18, 2)) AS flipkart_r0, /* card_rules/hdfc_pixel_go.yaml:34 rules[0] flat */
+    CAST(ROUND(myntra * 0.01, 2) AS DECIMAL(18, 2)) AS myntra_r0, /* card_rules/hdfc_pixel_go.yaml:34 rules[0] flat */
+    CAST(ROUND(ajio * 0.01, 2) AS DECIMAL(18, 2)) AS ajio_r0, /* card_rules/hdfc_pixel_go.yaml:34 rules[0] flat */
+    CAST(ROUND(grocery * 0.01, 2) AS DECIMAL(18, 2)) AS grocery_r0, /* card_rules/hdfc_pixel_go.yaml:34 rules[0] flat */
+    CAST(ROUND(other_online * 0.01, 2) AS DECIMAL(18, 2)) AS other_online_r0, /* card_rules/hdfc_pixel_go.yaml:34 rules[0] flat */
+    CAST(0 AS DECIMAL(18, 2)) AS rupee_benefits,
+    CAST(0 AS DECIMAL(18, 2)) AS bonus_points
+  FROM spend
+), yearly AS (
+  SELECT
+    user_no,
+    CAST(amazon_r0 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(amazon_r0 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(flipkart_r0 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(flipkart_r0 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(myntra_r0 * 12 AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(myntra_r0 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(ajio_r0 * 12 AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(ajio_r0 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(grocery_r0 * 12 AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(grocery_r0 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(other_online_r0 * 12 AS DECIMAL(18, 2)) AS other_online_yearly,
+    CAST(other_online_r0 AS DECIMAL(12, 2)) AS other_online_points,
+    rupee_benefits,
+    bonus_points
+  FROM units
+), figures AS (
+  SELECT
+    user_no,
+    CAST(38 AS SMALLINT) AS card_no,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
+    CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) AS earned_units,
+    CAST(CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(18, 2)) + bonus_points AS DECIMAL(18, 2)) AS balance_points,
+    rupee_benefits
+  FROM yearly
+), redeemed AS (
+  SELECT
+    user_no,
+    card_no,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
+    rupee_benefits,
+    balance_points,
+    CAST(CASE WHEN earned_units >= 500 THEN earned_units ELSE 0 END AS DECIMAL(30, 2)) AS earned_value,
+    CAST(CASE WHEN balance_points >= 500 THEN balance_points ELSE 0 END AS DECIMAL(18, 2)) AS taken_1
+  FROM figures
+), valued AS (
+  SELECT
+    user_no,
+    card_no,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    grocery_points,
+    other_online_points,
+    CAST(ROUND(earned_value, 2) AS DECIMAL(12, 2)) AS total_savings_yearly,
+    CAST(ROUND(rupee_benefits + CAST(taken_1 AS DECIMAL(30, 2)) - earned_value, 2) AS DECIMAL(12, 2)) AS total_extra_benefits,
+    CASE WHEN balance_points = 0 THEN CAST(0 AS SMALLINT) ELSE CAST(0 AS SMALLINT) END AS redemption_no,
+    CASE
+      WHEN balance_points = 0
+      THEN CAST(1 AS DECIMAL(5, 4))
+      ELSE CAST(CAST((
+        (
+          CAST(CAST(taken_1 AS DECIMAL(30, 2)) * 100 AS DECIMAL(38, 0)) * 1000000
+        ) * 2 + CAST(balance_points * 100 AS DECIMAL(38, 0)) * 100
+      ) DIV (
+        (
+          CAST(balance_points * 100 AS DECIMAL(38, 0)) * 100
+        ) * 2
+      ) AS DECIMAL(18, 0)) * 0.0001 AS DECIMAL(5, 4))
+    END AS redemption_rate
+  FROM redeemed
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 295 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 295 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 961 AS rank_key
+  FROM valued
+)
+SELECT
+  *
+FROM final
+
 {% else %}
 
 WITH users AS (

@@ -83,6 +83,78 @@ SELECT
   *
 FROM final
 
+{% elif target.type == 'spark' %}
+
+WITH users AS (
+  SELECT
+    *
+  FROM {{ cg_batch_users() }} AS chunk_users
+), spend AS (
+  SELECT
+    user_no,
+    amazon,
+    flipkart,
+    myntra,
+    ajio,
+    grocery,
+    other_online,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
+  FROM users
+), units AS (
+  SELECT
+    user_no,
+    CAST(ROUND(grocery * 0.1, 2) AS DECIMAL(18, 2)) AS grocery_r0, /* card_rules/hsbc_live_plus.yaml:40 rules[0] flat */
+    CAST(ROUND(amazon * 0.015, 2) AS DECIMAL(18, 2)) AS amazon_r1, /* card_rules/hsbc_live_plus.yaml:46 rules[1] flat */
+    CAST(ROUND(flipkart * 0.015, 2) AS DECIMAL(18, 2)) AS flipkart_r1, /* card_rules/hsbc_live_plus.yaml:46 rules[1] flat */
+    CAST(ROUND(myntra * 0.015, 2) AS DECIMAL(18, 2)) AS myntra_r1, /* card_rules/hsbc_live_plus.yaml:46 rules[1] flat */
+    CAST(ROUND(ajio * 0.015, 2) AS DECIMAL(18, 2)) AS ajio_r1, /* card_rules/hsbc_live_plus.yaml:46 rules[1] flat */
+    CAST(ROUND(other_online * 0.015, 2) AS DECIMAL(18, 2)) AS other_online_r1, /* card_rules/hsbc_live_plus.yaml:46 rules[1] flat */
+    CAST(CASE WHEN total_spend * 30 >= 600000 THEN 1000 ELSE 0 END + 250 AS DECIMAL(12, 2)) AS total_extra_benefits
+  FROM spend
+), yearly AS (
+  SELECT
+    user_no,
+    CAST(amazon_r1 * 12 AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(amazon_r1 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(flipkart_r1 * 12 AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(flipkart_r1 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(myntra_r1 * 12 AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(myntra_r1 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(ajio_r1 * 12 AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(ajio_r1 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(LEAST(grocery_r0 * 12, 12000) AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(other_online_r1 * 12 AS DECIMAL(18, 2)) AS other_online_yearly,
+    CAST(other_online_r1 AS DECIMAL(12, 2)) AS other_online_points,
+    total_extra_benefits
+  FROM units
+), figures AS (
+  SELECT
+    user_no,
+    CAST(42 AS SMALLINT) AS card_no,
+    amazon_points,
+    flipkart_points,
+    myntra_points,
+    ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    other_online_points,
+    CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
+    total_extra_benefits,
+    CAST(0 AS SMALLINT) AS redemption_no,
+    CAST(1 AS DECIMAL(5, 4)) AS redemption_rate
+  FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 1178.82 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 1178.82 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 957 AS rank_key
+  FROM figures
+)
+SELECT
+  *
+FROM final
+
 {% else %}
 
 WITH users AS (

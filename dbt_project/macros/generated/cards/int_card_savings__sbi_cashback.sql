@@ -111,6 +111,106 @@ SELECT
   *
 FROM final
 
+{% elif target.type == 'spark' %}
+
+WITH users AS (
+  SELECT
+    *
+  FROM {{ cg_batch_users() }} AS chunk_users
+), spend AS (
+  SELECT
+    user_no,
+    amazon,
+    flipkart,
+    myntra,
+    ajio,
+    grocery,
+    other_online,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
+  FROM users
+), units AS (
+  SELECT
+    user_no,
+    CAST(ROUND(amazon * 0.05, 2) AS DECIMAL(18, 2)) AS amazon_r1, /* card_rules/sbi_cashback.yaml:70 rules[1] flat */
+    CAST(ROUND(flipkart * 0.05, 2) AS DECIMAL(18, 2)) AS flipkart_r1, /* card_rules/sbi_cashback.yaml:70 rules[1] flat */
+    CAST(ROUND(myntra * 0.05, 2) AS DECIMAL(18, 2)) AS myntra_r1, /* card_rules/sbi_cashback.yaml:70 rules[1] flat */
+    CAST(ROUND(ajio * 0.05, 2) AS DECIMAL(18, 2)) AS ajio_r1, /* card_rules/sbi_cashback.yaml:70 rules[1] flat */
+    CAST(ROUND(grocery * 0.05, 2) AS DECIMAL(18, 2)) AS grocery_r1, /* card_rules/sbi_cashback.yaml:70 rules[1] flat */
+    CAST(ROUND(other_online * 0.05, 2) AS DECIMAL(18, 2)) AS other_online_r1, /* card_rules/sbi_cashback.yaml:70 rules[1] flat */
+    CAST(0 AS DECIMAL(12, 2)) AS total_extra_benefits
+  FROM spend
+), capped_1 AS (
+  SELECT
+    user_no,
+    CAST(LEAST(amazon_r1 * 12, 24000) AS DECIMAL(18, 2)) AS amazon_r1,
+    CAST(LEAST(amazon_r1 * 12 + flipkart_r1 * 12, 24000) - LEAST(amazon_r1 * 12, 24000) AS DECIMAL(18, 2)) AS flipkart_r1,
+    CAST(LEAST(amazon_r1 * 12 + flipkart_r1 * 12 + myntra_r1 * 12, 24000) - LEAST(amazon_r1 * 12 + flipkart_r1 * 12, 24000) AS DECIMAL(18, 2)) AS myntra_r1,
+    CAST(LEAST(amazon_r1 * 12 + flipkart_r1 * 12 + myntra_r1 * 12 + ajio_r1 * 12, 24000) - LEAST(amazon_r1 * 12 + flipkart_r1 * 12 + myntra_r1 * 12, 24000) AS DECIMAL(18, 2)) AS ajio_r1,
+    CAST(LEAST(
+      amazon_r1 * 12 + flipkart_r1 * 12 + myntra_r1 * 12 + ajio_r1 * 12 + grocery_r1 * 12,
+      24000
+    ) - LEAST(amazon_r1 * 12 + flipkart_r1 * 12 + myntra_r1 * 12 + ajio_r1 * 12, 24000) AS DECIMAL(18, 2)) AS grocery_r1,
+    CAST(LEAST(
+      amazon_r1 * 12 + flipkart_r1 * 12 + myntra_r1 * 12 + ajio_r1 * 12 + grocery_r1 * 12 + other_online_r1 * 12,
+      24000
+    ) - LEAST(
+      amazon_r1 * 12 + flipkart_r1 * 12 + myntra_r1 * 12 + ajio_r1 * 12 + grocery_r1 * 12,
+      24000
+    ) AS DECIMAL(18, 2)) AS other_online_r1,
+    total_extra_benefits
+  FROM units
+), yearly AS (
+  SELECT
+    user_no,
+    CAST(LEAST(amazon_r1, 48000) AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(LEAST(amazon_r1 + flipkart_r1, 48000) - LEAST(amazon_r1, 48000) AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(LEAST(amazon_r1 + flipkart_r1 + myntra_r1, 48000) - LEAST(amazon_r1 + flipkart_r1, 48000) AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(LEAST(amazon_r1 + flipkart_r1 + myntra_r1 + ajio_r1, 48000) - LEAST(amazon_r1 + flipkart_r1 + myntra_r1, 48000) AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(LEAST(amazon_r1 + flipkart_r1 + myntra_r1 + ajio_r1 + grocery_r1, 48000) - LEAST(amazon_r1 + flipkart_r1 + myntra_r1 + ajio_r1, 48000) AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(LEAST(
+      amazon_r1 + flipkart_r1 + myntra_r1 + ajio_r1 + grocery_r1 + other_online_r1,
+      48000
+    ) - LEAST(amazon_r1 + flipkart_r1 + myntra_r1 + ajio_r1 + grocery_r1, 48000) AS DECIMAL(18, 2)) AS other_online_yearly,
+    total_extra_benefits
+  FROM capped_1
+), figures AS (
+  SELECT
+    user_no,
+    CAST(85 AS SMALLINT) AS card_no,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(CAST((
+      CAST(other_online_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
+    total_extra_benefits,
+    CAST(0 AS SMALLINT) AS redemption_no,
+    CAST(1 AS DECIMAL(5, 4)) AS redemption_rate
+  FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 1178.82 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 1178.82 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 914 AS rank_key
+  FROM figures
+)
+SELECT
+  *
+FROM final
+
 {% else %}
 
 WITH users AS (

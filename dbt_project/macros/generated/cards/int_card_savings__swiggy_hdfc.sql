@@ -94,6 +94,89 @@ SELECT
   *
 FROM final
 
+{% elif target.type == 'spark' %}
+
+WITH users AS (
+  SELECT
+    *
+  FROM {{ cg_batch_users() }} AS chunk_users
+), spend AS (
+  SELECT
+    user_no,
+    amazon,
+    flipkart,
+    myntra,
+    ajio,
+    grocery,
+    other_online,
+    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend,
+    CAST(ROUND(grocery * 0.1, 2) AS DECIMAL(12, 2)) AS grocery_partner_share,
+    grocery - CAST(ROUND(grocery * 0.1, 2) AS DECIMAL(12, 2)) AS grocery_rest
+  FROM users
+), units AS (
+  SELECT
+    user_no,
+    CAST(ROUND(grocery_partner_share * 0.1, 2) AS DECIMAL(18, 2)) AS grocery_r0, /* card_rules/swiggy_hdfc.yaml:42 rules[0] flat on instamart_share */
+    CAST(ROUND(amazon * 0.05, 2) AS DECIMAL(18, 2)) AS amazon_r1, /* card_rules/swiggy_hdfc.yaml:49 rules[1] flat */
+    CAST(ROUND(flipkart * 0.05, 2) AS DECIMAL(18, 2)) AS flipkart_r1, /* card_rules/swiggy_hdfc.yaml:49 rules[1] flat */
+    CAST(ROUND(myntra * 0.05, 2) AS DECIMAL(18, 2)) AS myntra_r1, /* card_rules/swiggy_hdfc.yaml:49 rules[1] flat */
+    CAST(ROUND(ajio * 0.05, 2) AS DECIMAL(18, 2)) AS ajio_r1, /* card_rules/swiggy_hdfc.yaml:49 rules[1] flat */
+    CAST(ROUND(other_online * 0.05, 2) AS DECIMAL(18, 2)) AS other_online_r1, /* card_rules/swiggy_hdfc.yaml:49 rules[1] flat */
+    CAST(ROUND(grocery_rest * 0.01, 2) AS DECIMAL(18, 2)) AS grocery_r2, /* card_rules/swiggy_hdfc.yaml:55 rules[2] flat on the rest after instamart_share */
+    CAST(0 AS DECIMAL(12, 2)) AS total_extra_benefits
+  FROM spend
+), yearly AS (
+  SELECT
+    user_no,
+    CAST(LEAST(amazon_r1 * 12, 18000) AS DECIMAL(18, 2)) AS amazon_yearly,
+    CAST(LEAST(amazon_r1 * 12 + flipkart_r1 * 12, 18000) - LEAST(amazon_r1 * 12, 18000) AS DECIMAL(18, 2)) AS flipkart_yearly,
+    CAST(LEAST(amazon_r1 * 12 + flipkart_r1 * 12 + myntra_r1 * 12, 18000) - LEAST(amazon_r1 * 12 + flipkart_r1 * 12, 18000) AS DECIMAL(18, 2)) AS myntra_yearly,
+    CAST(LEAST(amazon_r1 * 12 + flipkart_r1 * 12 + myntra_r1 * 12 + ajio_r1 * 12, 18000) - LEAST(amazon_r1 * 12 + flipkart_r1 * 12 + myntra_r1 * 12, 18000) AS DECIMAL(18, 2)) AS ajio_yearly,
+    CAST(LEAST(grocery_r0 * 12, 18000) + LEAST(grocery_r2 * 12, 6000) AS DECIMAL(18, 2)) AS grocery_yearly,
+    CAST(LEAST(
+      amazon_r1 * 12 + flipkart_r1 * 12 + myntra_r1 * 12 + ajio_r1 * 12 + other_online_r1 * 12,
+      18000
+    ) - LEAST(amazon_r1 * 12 + flipkart_r1 * 12 + myntra_r1 * 12 + ajio_r1 * 12, 18000) AS DECIMAL(18, 2)) AS other_online_yearly,
+    total_extra_benefits
+  FROM units
+), figures AS (
+  SELECT
+    user_no,
+    CAST(94 AS SMALLINT) AS card_no,
+    CAST(CAST((
+      CAST(amazon_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS amazon_points,
+    CAST(CAST((
+      CAST(flipkart_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS flipkart_points,
+    CAST(CAST((
+      CAST(myntra_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS myntra_points,
+    CAST(CAST((
+      CAST(ajio_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS ajio_points,
+    CAST(CAST((
+      CAST(grocery_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS grocery_points,
+    CAST(CAST((
+      CAST(other_online_yearly * 100 AS BIGINT) + 6
+    ) DIV 12 AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(12, 2)) AS other_online_points,
+    CAST(amazon_yearly + flipkart_yearly + myntra_yearly + ajio_yearly + grocery_yearly + other_online_yearly AS DECIMAL(12, 2)) AS total_savings_yearly,
+    total_extra_benefits,
+    CAST(0 AS SMALLINT) AS redemption_no,
+    CAST(1 AS DECIMAL(5, 4)) AS redemption_rate
+  FROM yearly
+), final AS (
+  SELECT
+    *,
+    CAST(total_savings_yearly - 590 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
+    CAST(CAST(total_savings_yearly - 590 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 905 AS rank_key
+  FROM figures
+)
+SELECT
+  *
+FROM final
+
 {% else %}
 
 WITH users AS (
