@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py                       # 200K and 2M users, DuckDB and MariaDB
     .venv/bin/python bench/run.py --quick               # 20K users, a smoke run of every step
     .venv/bin/python bench/run.py --sizes 200000 --targets duckdb
+    .venv/bin/python bench/run.py --targets spark --spark-cores 1,2   # Spark local (docs/spark.md)
 
 Every figure printed or written is measured in this run.  Per target:
 
@@ -126,6 +127,24 @@ class ServerMemory:
         self._stop.set()
 
 
+def _descendants(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                out += [int(child), *_descendants(int(child))]
+    except OSError:
+        pass
+    return out
+
+
+def _hwm(pid: int) -> int:
+    try:
+        return proc_status_kb(pid, "VmHWM")
+    except OSError:
+        return 0
+
+
 class ChildPeak:
     """A child process's peak RSS: its VmHWM, read from /proc until it exits.
 
@@ -148,7 +167,9 @@ class ChildPeak:
                 kb = proc_status_kb(self.pid, "VmHWM")
             except OSError:
                 return
-            self.kb = kb or self.kb  # the exited process (zombie) shows none
+            # Spark's session method runs the JVM as a child of dbt: its peak counts too.
+            kb += sum(_hwm(c) for c in _descendants(self.pid))
+            self.kb = max(kb, self.kb)  # the exited process (zombie) shows none
 
     def stop_mb(self) -> float:
         self._stop.set()
@@ -205,6 +226,12 @@ class Bench:
         base.mkdir()
         if target_kind == "duckdb":
             return Workspace(base, duckdb_target(base / "bench.duckdb"), ROOT / "dbt_project")
+        if target_kind.startswith("spark"):
+            # dbt-spark's session method: the dbt subprocess starts its own local Spark, its
+            # tables under base/spark; loads and updates run in processes of their own
+            # (cgcompile.testing.spark_job), as Derby admits one process at a time.
+            target = db.Target(name="spark", type="spark", schema="bench_" + label, path=str(base / "spark"))
+            return Workspace(base, target, ROOT / "dbt_project")
         return Workspace(base, self.mariadb_database(f"bench_{label}"), ROOT / "dbt_project")
 
     def mariadb_database(self, name: str) -> db.Target:
@@ -238,14 +265,25 @@ class Bench:
         return v
 
     def memory(self, kind: str) -> ServerMemory:
-        return ServerMemory(self.server_pid if kind != "duckdb" else None)
+        return ServerMemory(self.server_pid if kind == "mariadb" else None)
+
+    def spark_job(self, ws: Workspace, *args: str) -> str:
+        out = subprocess.run([sys.executable, "-m", "cgcompile.testing.spark_job", ws.target.path, str(ws.project), *args],
+                             cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        if out.returncode != 0:
+            raise RuntimeError(f"spark_job {args[0]} failed: {out.stderr[-2000:]}")
+        return out.stdout
 
     # phases
     def backfill(self, kind: str, users: int) -> Workspace:
         ws = self.workspace(kind, str(users))
-        ws.create_source()
         started = time.perf_counter()
-        loaded = db.load_users(ws.target, generate_users(users, self.args.seed), COLUMNS, ws.project)
+        if kind.startswith("spark"):
+            self.spark_job(ws, "load", ws.target.schema, str(users), str(self.args.seed))
+            loaded = users
+        else:
+            ws.create_source()
+            loaded = db.load_users(ws.target, generate_users(users, self.args.seed), COLUMNS, ws.project)
         self.record(Phase("load (bulk, not the job)", kind, loaded, time.perf_counter() - started))
         with self.memory(kind) as mem:
             seconds, ok, rss, nodes, tail = run_dbt_build(ws)
@@ -259,16 +297,25 @@ class Bench:
         changed = min(self.args.weekly, table_users)
         step = max(1, table_users // changed)
         started = time.perf_counter()
-        ws.execute(weekly_update_sql(kind, ws.target, step))
-        touched = ws.query("SELECT COUNT(*) FROM user_spending_data WHERE updated_at >= last_processed_at")[0][0]
+        if kind.startswith("spark"):
+            touched = int(self.spark_job(ws, "weekly", ws.target.schema, str(step)).strip())
+        else:
+            ws.execute(weekly_update_sql(kind, ws.target, step))
+            touched = ws.query("SELECT COUNT(*) FROM user_spending_data WHERE updated_at >= last_processed_at")[0][0]
         self.record(Phase(f"weekly update (every {step}th user, not the job)", kind, touched, time.perf_counter() - started))
         with self.memory(kind) as mem:
             seconds, ok, rss, nodes, tail = run_dbt_build(ws)
         # The users this run processed: they share the newest last_processed_at (the batch's start).
-        selected = ws.query(
-            "SELECT COUNT(*) FROM user_spending_data "
-            "WHERE last_processed_at = (SELECT MAX(last_processed_at) FROM user_spending_data)")[0][0]
-        logged = ws.query("SELECT COUNT(*) FROM cg_batch_log")[0][0]
+        if kind.startswith("spark"):
+            state = ws.target.schema + ".user_processing_state"
+            selected = int(json.loads(self.spark_job(ws, "query", "SELECT COUNT(*) FROM " + state + " WHERE last_processed_at = "
+                                                     "(SELECT MAX(last_processed_at) FROM " + state + ")"))[0])
+            logged = 2  # no cg_batch_log on Spark (docs/spark.md)
+        else:
+            selected = ws.query(
+                "SELECT COUNT(*) FROM user_spending_data "
+                "WHERE last_processed_at = (SELECT MAX(last_processed_at) FROM user_spending_data)")[0][0]
+            logged = ws.query("SELECT COUNT(*) FROM cg_batch_log")[0][0]
         if logged < 2:
             self.notes.append(f"{kind}: cg_batch_log holds {logged} row(s) after two dbt builds")
         phase = self.record(Phase(f"weekly dbt build (table of {table_users:,})", kind, selected, seconds, ok, rss, mem.peak_mb(), nodes))
@@ -338,9 +385,18 @@ def machine() -> dict:
         "dbt-core": md.version("dbt-core"),
         "dbt-duckdb": md.version("dbt-duckdb"),
         "dbt-mysql": md.version("dbt-mysql"),
+        "dbt-spark": _version(md, "dbt-spark"),
+        "pyspark": _version(md, "pyspark"),
         "mariadbd": mariadbd,
         "commit": _commit(),
     }
+
+
+def _version(md, package: str) -> str:
+    try:
+        return md.version(package)
+    except md.PackageNotFoundError:
+        return "absent"
 
 
 def _commit() -> str:
@@ -366,6 +422,8 @@ def main() -> int:
                     help="sample for the worker tier (fast path); 10,000 (5-9 s) gave rates 67K-117K users/min")
     ap.add_argument("--baseline-ref-users", type=int, default=3_000, help="sample for the worker tier with explain.explain_rank")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--spark-cores", default="2",
+                    help="target spark: local cores to run with, comma-separated (each a target spark-<n>)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", default=None, help="report name (default <date>-<host>)")
     args = ap.parse_args()
@@ -373,6 +431,9 @@ def main() -> int:
         args.sizes, args.weekly, args.baseline_users, args.baseline_ref_users = "20000", 1_000, 1_000, 200
     args.size_list = [int(s) for s in args.sizes.split(",") if s]
     args.target_list = [t for t in args.targets.split(",") if t]
+    # spark → one target per core count: how the cost grows with executors (issue 21).
+    args.target_list = [x for t in args.target_list for x in
+                        ([f"spark-{c}" for c in args.spark_cores.split(",") if c] if t == "spark" else [t])]
     args.command = " ".join([".venv/bin/python", "bench/run.py", *sys.argv[1:]])
     args.started = dt.datetime.now(dt.timezone.utc)
     args.load_start = loadavg()
@@ -381,6 +442,8 @@ def main() -> int:
     bench = Bench(args)
     try:
         for kind in args.target_list:
+            if kind.startswith("spark"):
+                os.environ["CGCOMPILE_SPARK_CORES"] = kind.split("-", 1)[1]
             largest = None
             previous: tuple[int, float] | None = None
             for users in sorted(args.size_list):
@@ -394,15 +457,17 @@ def main() -> int:
                         continue
                     bench.notes.append(f"{kind}: {users:,} users run: extrapolated from {previous[0]:,} users, "
                                        f"about {estimate:,.0f} s, within the {args.mariadb_budget:,.0f} s budget")
-                if largest is not None and kind != "duckdb":
+                if largest is not None and kind == "mariadb":
                     bench.drop_mariadb_database(largest[1].target.schema)
                 ws = bench.backfill(kind, users)
                 previous = (users, bench.phases[-1].seconds)
                 largest = (users, ws)
             if largest is not None:
                 bench.weekly(kind, largest[1], largest[0])
-                if kind != "duckdb":
+                if kind == "mariadb":
                     bench.drop_mariadb_database(largest[1].target.schema)
+            if kind.startswith("spark"):
+                continue  # the worker tier is a database client; measured on DuckDB and MariaDB
             bench.baseline(kind, args.baseline_users, fast=True)
             bench.baseline(kind, args.baseline_ref_users, fast=False)
         args.load_end = loadavg()
