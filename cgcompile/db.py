@@ -20,7 +20,7 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-from .errors import CgError
+from .errors import CgError, IdsTaken  # noqa: F401  (db.IdsTaken: what load_users raises)
 
 PROFILE = "cgcompile"
 PROJECT_DIR = Path("dbt_project")
@@ -181,16 +181,6 @@ def run_dbt(args: list[str], project_dir: Path = PROJECT_DIR, profiles_dir: Path
         return dbtRunner().invoke(full)
     finally:
         os.chdir(here)
-
-
-class IdsTaken(CgError):
-    """Rows to load whose user_id the table already holds; nothing was loaded (exit 1)."""
-
-    exit_code = 1
-
-    def __init__(self, taken: int, example: str, rows: int):
-        self.taken, self.example, self.rows = taken, example, rows
-        super().__init__(f"{taken:,} of the {rows:,} user ids to load are already in {SOURCE_TABLE} (e.g. {example}); nothing was loaded")
 
 
 def load_users(

@@ -48,3 +48,13 @@ def did_you_mean(word: str, choices) -> str:
     """' (did you mean 'cap'?)' or ''."""
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class IdsTaken(CgError):
+    """Rows to load whose user_id the table already holds; nothing was loaded (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(self, taken: int, example: str, rows: int, table: str = "user_spending_data"):
+        self.taken, self.example, self.rows = taken, example, rows
+        super().__init__(f"{taken:,} of the {rows:,} user ids to load are already in {table} (e.g. {example}); nothing was loaded")

@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
+from .errors import IdsTaken
 from .testing.spark_session import local_session
 
 # The input on Spark: the PRD's spend columns, without its status columns
@@ -118,7 +119,6 @@ def load_users(target, rows, columns: tuple[str, ...], loaded_at_days_ago: int =
     taken = df.join(existing.select("user_id"), "user_id", "left_semi")
     found = taken.agg(F.count("*"), F.min("user_id")).collect()[0]
     if found[0]:
-        from .db import IdsTaken
 
         raise IdsTaken(found[0], found[1], len(data))
     now = F.current_timestamp() if not loaded_at_days_ago else F.timestamp_seconds(F.unix_timestamp() - int(loaded_at_days_ago) * 86400)
