@@ -25,9 +25,8 @@
 {% if target.type == 'duckdb' -%}
 {#- Two passes over the per-card rows rather than one stored copy: rank the
     keys, then compute the rows again and keep the ten.  Storing them held a
-    chunk's user x card rows, 14 columns wide, in memory: at 120K users x 100
-    cards 2.7 GB against 1.5 GB, and no slower (docs/performance.md).  The
-    macro, not ref('int_card_savings'): an ephemeral model read twice is
+    chunk's user x card rows, 14 columns wide, in memory (docs/performance.md).
+    The macro, not ref('int_card_savings'): an ephemeral model read twice is
     stored whole. #}
 with savings as not materialized (
 
