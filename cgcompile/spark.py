@@ -43,9 +43,10 @@ def session(target=None):
     """The running SparkSession, or a local one under the target's warehouse folder."""
     from pyspark.sql import SparkSession
 
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active
+    if SparkSession.getActiveSession() is not None:
+        # The session dbt-spark's session method builds on, not whichever newSession() is
+        # active on this thread: that one's temp views would shadow the job's tables.
+        return SparkSession.builder.getOrCreate()
     root = Path(target.path) if target is not None and target.path else Path("spark-warehouse").resolve().parent
     return local_session(root)  # cores: CGCOMPILE_SPARK_CORES, else 1
 

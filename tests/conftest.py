@@ -56,6 +56,14 @@ def spark(tmp_path_factory):
     session.stop()
 
 
+@pytest.fixture(scope="module")
+def spark_scratch(spark):
+    """`spark` for a module's temporary views: a new session shares the warehouse but not
+    the temp views, which would otherwise shadow the job's tables of the same name
+    (tests/support/sparkrun.py names its views after the models)."""
+    return spark.newSession()
+
+
 @pytest.fixture
 def mariadb_schema(mariadb, request) -> ConnParams:
     """`mariadb` with a fresh, empty schema of its own (dropped afterwards), named after the test."""

@@ -3,7 +3,6 @@ the paisa, on a local Spark session (Spark's decimal rules differ from DuckDB's 
 MariaDB's: ANSI off gives NULL on overflow, and past 38 digits fraction digits go)."""
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -54,10 +53,10 @@ def _boundary(cat) -> list[tuple[str, dict]]:
     return out
 
 
-def test_boundary_users_match_the_evaluator_on_spark(spark):
+def test_boundary_users_match_the_evaluator_on_spark(spark_scratch):
     users = _boundary(CATALOG)
     assert len(users) > 100
-    got = _savings(spark, compiled(), users)
+    got = _savings(spark_scratch, compiled(), users)
     want = expected(users)
     mismatches = [(k, got.get(k), v) for k, v in want.items() if got.get(k) != v]
     assert mismatches[:5] == []
@@ -68,20 +67,20 @@ def test_boundary_users_match_the_evaluator_on_spark(spark):
     ("first_year", {"amazon_prime": False, "travel_redemption": True}),
     ("ongoing", {"amazon_prime": True}),
 ])
-def test_savings_match_the_evaluator_on_spark(spark, horizon, assume):
+def test_savings_match_the_evaluator_on_spark(spark_scratch, horizon, assume):
     users = sample_users(300)
     files = compiled(horizon=horizon, **assume)
-    got = _savings(spark, files, users)
+    got = _savings(spark_scratch, files, users)
     want = expected(users, horizon, **assume)
     assert len(got) == len(want)
     mismatches = [(k, got.get(k), v) for k, v in want.items() if got.get(k) != v]
     assert mismatches[:5] == []
 
 
-def test_output_types_on_spark(spark):
+def test_output_types_on_spark(spark_scratch):
     files = compiled()
-    sparkrun.load(spark, files, sample_users(3))
-    fields = spark.sql(with_ephemerals_of("int_card_savings", models_of(files, "spark"))).schema.fields
+    sparkrun.load(spark_scratch, files, sample_users(3))
+    fields = spark_scratch.sql(with_ephemerals_of("int_card_savings", models_of(files, "spark"))).schema.fields
     types = {f.name: f.dataType.simpleString() for f in fields}
     assert list(types) == list(SAVINGS_COLUMNS)
     assert (types["user_no"], types["card_no"], types["rank_key"]) == ("bigint", "smallint", "bigint")
@@ -91,20 +90,20 @@ def test_output_types_on_spark(spark):
             assert types[name] == "decimal(12,2)", name
 
 
-def test_no_valid_card_on_spark(spark):
+def test_no_valid_card_on_spark(spark_scratch):
     empty = catalog()
     files = compile_catalog(empty, settings_for(empty, RULES_DIR, None, {}))
-    assert _savings(spark, files, sample_users(3)) == {}
+    assert _savings(spark_scratch, files, sample_users(3)) == {}
 
 
-def test_huge_spend_stays_exact_on_spark(spark):
+def test_huge_spend_stays_exact_on_spark(spark_scratch):
     """Spend at DECIMAL(12,2)'s top through a 10-place rate and a blended ladder: no NULL from an overflow."""
     c = card("wide", rules=[{"kind": "flat", "categories": ["amazon"], "rate": {"points": 4, "per": 150}}], reward="points",
              redemption_options=[{"method": "A", "rupees_per_point": "0.3333", "max_share": 50}, {"method": "B", "rupees_per_point": "0.25"}])
     cat = catalog(c)
     files = compile_catalog(cat, settings_for(cat, RULES_DIR, None, {}))
     people = [(uid, user_spend(amazon=a, confirmed=a)) for uid, a in (("top", "1000000000.00"), ("paisa", "0.01"), ("mid", "33333.33"))]
-    got = _savings(spark, files, [(uid, {k: s.of(k) for k in CATEGORIES}) for uid, s in people])
+    got = _savings(spark_scratch, files, [(uid, {k: s.of(k) for k in CATEGORIES}) for uid, s in people])
     (rc,) = resolve_catalog(cat)
     for uid, spend in people:
         assert got[(uid, "wide")] == want_figures(evaluate(rc, spend)), uid

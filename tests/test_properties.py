@@ -289,9 +289,9 @@ def test_compiled_sql_equals_the_evaluator_on_mariadb(mariadb_schema, cat, peopl
 @settings(max_examples=max(8, EXAMPLES // 6), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(["c_one", "c_two"]), min_size=1, max_size=2, unique=True).flatmap(catalogs), users())
-def test_compiled_sql_equals_the_evaluator_on_spark(spark, cat, people):
+def test_compiled_sql_equals_the_evaluator_on_spark(spark_scratch, cat, people):
     """The Spark rendering of the same models on a local Spark (a smaller run: each example is a Spark job)."""
-    assert_same(cat, people, spark=spark)
+    assert_same(cat, people, spark=spark_scratch)
 
 
 # --- fixed examples the generator might take long to find --------------------
