@@ -9,6 +9,8 @@ from support.catalog import compiled
 
 from cgcompile.cli import main
 from cgcompile.compiler import differences, write
+from cgcompile.compiler import render
+from cgcompile.compiler.render import DIALECTS, VERSION_FILE, dialect_branches
 
 TESTS = Path(__file__).parent
 VALID = TESTS / "fixtures" / "valid"
@@ -145,3 +147,29 @@ def test_rules_json_without_check_is_a_usage_error(tmp_path, capsys):
     assert (code, out) == (2, "")
     assert "--json goes with --check" in err
     assert not (tmp_path / "models").exists()
+
+
+def test_each_distinct_dialect_body_is_written_once():
+    """DuckDB and Spark usually agree (MySQL adds its LIMIT fences): one branch serves both."""
+    def texts(**spelled):
+        return {d: spelled.get(d, "SELECT 1") for d in DIALECTS}
+
+    shared = dialect_branches(texts(mysql="SELECT 2"))
+    assert shared.count("SELECT 1") == 1
+    assert shared[0] == "{% if target.type == 'duckdb' or target.type == 'spark' %}"
+    assert dialect_branches(texts(mysql="SELECT 2"), merge=False).count("SELECT 1") == 2
+    apart = dialect_branches(texts(mysql="SELECT 2", spark="SELECT 3"))
+    assert [line for line in apart if line.startswith("{%")] == [
+        "{% if target.type == 'duckdb' %}", "{% elif target.type == 'spark' %}", "{% else %}", "{% endif %}"]
+    assert dialect_branches(texts()) == ["SELECT 1"]
+
+
+def test_how_branches_are_grouped_changes_no_rules_version(monkeypatch):
+    """rules_version hashes each dialect's body in one layout: regrouping the files'
+    branches must not make the next run reprocess every user."""
+    merged = compiled()
+    apart = render.dialect_branches
+    monkeypatch.setattr(render, "dialect_branches", lambda texts, merge=True: apart(texts, merge=False))
+    unmerged = compiled()
+    assert [p for p in merged if merged[p] != unmerged[p]]  # some card's DuckDB and Spark SQL agree
+    assert merged[VERSION_FILE] == unmerged[VERSION_FILE]

@@ -84,25 +84,34 @@ def render_sql(query: exp.Expression, dialect: str) -> str:
     return text
 
 
-def model_file(settings: Settings, materialized: str, build, notes: tuple[str, ...] = ()) -> str:
+def model_file(settings: Settings, materialized: str, texts: dict[str, str], notes: tuple[str, ...] = (), merge: bool = True) -> str:
     """One model for every dialect: one body where they agree, else a branch each.
 
-    `build(dialect)` gives the query for a dialect (arithmetic may differ per
-    engine); `notes` are comment lines for a reader, after the header."""
+    `texts` holds each dialect's query (arithmetic may differ per engine,
+    dialect_texts); `notes` are comment lines for a reader, after the header."""
     lines = ["-- " + settings.header_text(), *("-- " + n for n in notes), "{{ config(materialized='" + materialized + "') }}", ""]
-    return "\n".join([*lines, *dialect_branches(build), ""])
+    return "\n".join([*lines, *dialect_branches(texts, merge), ""])
 
 
-def dialect_branches(build) -> list[str]:
-    """The lines of a query per dialect: one body where all agree, else an if/elif/else
-    branch per distinct text (mysql last, as the else that serves mariadb too)."""
-    texts = {d: render_sql(build(d), d) for d in DIALECTS}
+def dialect_texts(build) -> dict[str, str]:
+    """`build(dialect)`'s query rendered in each dialect."""
+    return {d: render_sql(build(d), d) for d in DIALECTS}
+
+
+def dialect_branches(texts: dict[str, str], merge: bool = True) -> list[str]:
+    """The lines of a query per dialect: one body where all agree, else an if/elif branch
+    per other text and mysql's as the else (it serves mariadb too).  `merge` writes a
+    body that DuckDB and Spark share once; without it each has its branch, the layout
+    rules_version hashes (version_file)."""
     if len(set(texts.values())) == 1:
         return [texts["mysql"]]
+    others = [d for d in ("duckdb", "spark") if texts[d] != texts["mysql"]]
+    groups = dict.fromkeys(texts[d] for d in others) if merge else {d: None for d in others}
     out: list[str] = []
-    for d in ("duckdb", "spark"):
-        if texts[d] != texts["mysql"]:
-            out += ["{% " + ("elif " if out else "if ") + BRANCH_TEST[d] + " %}", "", texts[d], ""]
+    for key in groups:
+        text = key if merge else texts[key]
+        test = " or ".join(BRANCH_TEST[d] for d in others if (texts[d] == text if merge else d == key))
+        out += ["{% " + ("elif " if out else "if ") + test + " %}", "", text, ""]
     return [*out, "{% else %}", "", texts["mysql"], "", "{% endif %}"]
 
 
@@ -122,10 +131,10 @@ CARD_NOTES = (
 SAVINGS_NOTES = ("Every card's rows for the batch's users: int_card_savings, one row per (user, card).",)
 
 
-def macro_file(settings: Settings, name: str, build, notes: tuple[str, ...] = ()) -> str:
+def macro_file(settings: Settings, name: str, texts: dict[str, str], notes: tuple[str, ...] = (), merge: bool = True) -> str:
     """A query (a card's, or the union of them) as a macro returning it in parentheses (a derived table), every dialect."""
     lines = ["-- " + settings.header_text(), *("-- " + n for n in notes), "{% macro " + name + "() %}", "("]
-    return "\n".join([*lines, *dialect_branches(build), ")", "{% endmacro %}", ""])
+    return "\n".join([*lines, *dialect_branches(texts, merge), ")", "{% endmacro %}", ""])
 
 
 def _column(name: str, description: str, tests: list | None = None) -> dict:
@@ -230,7 +239,9 @@ def version_file(settings: Settings, ruled: dict[str, str], card_count: int) -> 
     hex digits need no escaping inside a SQL string.  Documentation, the
     lane models and the comments that say where a rule stands in its file are
     left out: they change no figure (a source cited in a card file moves the
-    lines below it, and must not reprocess every user).
+    lines below it, and must not reprocess every user).  `ruled` is in the layout
+    with a branch per dialect (dialect_branches, merge=False), so that how the
+    written files group their branches changes no version either.
     """
     digest = hashlib.sha256()
     for path in sorted(ruled):
@@ -260,7 +271,13 @@ def compile_files(cards: tuple[ResolvedCard, ...], settings: Settings) -> dict[s
     if len(cards) > models.CARD_SLOTS:
         raise CgError(f"{len(cards)} cards are valid on {settings.as_of}; the ranking key (compiler/models.py, rank_key) holds at most {models.CARD_SLOTS}")
     assumptions = dict(settings.assumptions)
-    ruled = {}
+    ruled: dict[str, str] = {}
+    hashed: dict[str, str] = {}  # the same files in the layout rules_version hashes
+
+    def add_macro(path: str, name: str, texts: dict[str, str], notes: tuple[str, ...]) -> None:
+        ruled[path] = macro_file(settings, name, texts, notes)
+        hashed[path] = macro_file(settings, name, texts, notes, merge=False)
+
     card_models = []
     numbers = models.card_numbers(cards)
     for rc in cards:
@@ -268,19 +285,20 @@ def compile_files(cards: tuple[ResolvedCard, ...], settings: Settings) -> dict[s
         card_models.append(name)
         build = functools.partial(models.card_savings_model, rc, numbers[rc.id], settings.as_of, assumptions)
         notes = (rc.card.name + " (" + models.shown_file(rc.card.file) + ")", *CARD_NOTES)
-        ruled[CARDS_DIR + "/" + name + ".sql"] = macro_file(settings, name, build, notes)
+        add_macro(CARDS_DIR + "/" + name + ".sql", name, dialect_texts(build), notes)
     # The union is a macro as well: DuckDB's ranking reads it twice, and an
     # ephemeral model read twice is stored whole (models/marts/card_recommendations.sql).
-    ruled[MACROS_DIR + "/" + models.SAVINGS_MACRO + ".sql"] = macro_file(
-        settings, models.SAVINGS_MACRO, lambda _: models.savings_model(card_models), SAVINGS_NOTES)
-    union = model_file(settings, "ephemeral", lambda _: models.savings_reader())
-    ruled[MODELS_DIR + "/" + models.SAVINGS_MODEL + ".sql"] = union
-    ruled[SEEDS_DIR + "/" + models.PARAMS_MODEL + ".csv"] = params_seed(cards, numbers)
+    add_macro(MACROS_DIR + "/" + models.SAVINGS_MACRO + ".sql", models.SAVINGS_MACRO,
+              dialect_texts(lambda _: models.savings_model(card_models)), SAVINGS_NOTES)
+    reader = dialect_texts(lambda _: models.savings_reader())
+    ruled[MODELS_DIR + "/" + models.SAVINGS_MODEL + ".sql"] = model_file(settings, "ephemeral", reader)
+    hashed[MODELS_DIR + "/" + models.SAVINGS_MODEL + ".sql"] = model_file(settings, "ephemeral", reader, merge=False)
+    ruled[SEEDS_DIR + "/" + models.PARAMS_MODEL + ".csv"] = hashed[SEEDS_DIR + "/" + models.PARAMS_MODEL + ".csv"] = params_seed(cards, numbers)
     files = dict(ruled)
     files[MODELS_DIR + "/schema.yml"] = schema_file(settings)
     for lane in range(1, settings.lanes + 1):
         files[LANES_DIR + "/int_top_cards_lane_" + str(lane) + ".sql"] = lane_file(lane, settings.lanes)
-    files[VERSION_FILE] = version_file(settings, ruled, len(cards))
+    files[VERSION_FILE] = version_file(settings, hashed, len(cards))
     return dict(sorted(files.items()))
 
 

@@ -11,60 +11,7 @@
 -- its reader, so that it is computed once per user rather than once per reference.
 {% macro int_card_savings__kotak_white() %}
 (
-{% if target.type == 'duckdb' %}
-
-WITH users AS (
-  SELECT
-    *
-  FROM {{ cg_batch_users() }} AS chunk_users
-), spend AS (
-  SELECT
-    user_no,
-    amazon,
-    flipkart,
-    myntra,
-    ajio,
-    grocery,
-    other_online,
-    amazon + flipkart + myntra + ajio + grocery + other_online AS total_spend
-  FROM users
-), units AS (
-  SELECT
-    user_no,
-    CAST(CASE WHEN total_spend * 60 >= 900000 THEN 1500 ELSE 0 END + CASE WHEN total_spend * 12 >= 200000 THEN 2000 ELSE 0 END + CASE WHEN total_spend * 12 >= 400000 THEN 4000 ELSE 0 END + CASE WHEN total_spend * 12 >= 600000 THEN 6000 ELSE 0 END + CASE WHEN total_spend * 12 >= 900000 THEN 7000 ELSE 0 END + CASE WHEN total_spend * 12 >= 1200000 THEN 8000 ELSE 0 END AS DECIMAL(12, 2)) AS total_extra_benefits
-  FROM spend
-), yearly AS (
-  SELECT
-    user_no,
-    total_extra_benefits
-  FROM units
-), figures AS (
-  SELECT
-    user_no,
-    CAST(72 AS SMALLINT) AS card_no,
-    CAST(0 AS DECIMAL(12, 2)) AS amazon_points,
-    CAST(0 AS DECIMAL(12, 2)) AS flipkart_points,
-    CAST(0 AS DECIMAL(12, 2)) AS myntra_points,
-    CAST(0 AS DECIMAL(12, 2)) AS ajio_points,
-    CAST(0 AS DECIMAL(12, 2)) AS grocery_points,
-    CAST(0 AS DECIMAL(12, 2)) AS other_online_points,
-    CAST(0 AS DECIMAL(12, 2)) AS total_savings_yearly,
-    total_extra_benefits,
-    CAST(0 AS SMALLINT) AS redemption_no,
-    CAST(1 AS DECIMAL(5, 4)) AS redemption_rate
-  FROM yearly
-), final AS (
-  SELECT
-    *,
-    CAST(total_savings_yearly - 3540 + total_extra_benefits AS DECIMAL(12, 2)) AS net_savings,
-    CAST(CAST(total_savings_yearly - 3540 + total_extra_benefits AS DECIMAL(12, 2)) * 100 AS BIGINT) * 1000 + 927 AS rank_key
-  FROM figures
-)
-SELECT
-  *
-FROM final
-
-{% elif target.type == 'spark' %}
+{% if target.type == 'duckdb' or target.type == 'spark' %}
 
 WITH users AS (
   SELECT
