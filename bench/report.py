@@ -117,7 +117,8 @@ def _nodes(bench) -> list[str]:
     return out
 
 
-def write_report(bench) -> Path:
+def write_report(bench, with_json: bool = True) -> Path:
+    """bench/results/<name>.md, and the run's figures as <name>.json (not when re-rendering one)."""
     args = bench.args
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = args.out or f"{args.started:%Y-%m-%d}-{args.machine['host']}"
@@ -165,8 +166,12 @@ def write_report(bench) -> Path:
         lines += ["", "## MariaDB server settings used by the bench", "", "```", *bench.server_options, "```"]
     path = RESULTS / f"{name}.md"
     path.write_text("\n".join(lines) + "\n")
+    if not with_json:
+        return path
     data = {
         "command": args.command,
+        "workers": args.workers,
+        "server_options": list(bench.server_options),
         "started": args.started.isoformat(),
         "finished": finished.isoformat() if finished else None,
         "machine": m,
@@ -190,14 +195,14 @@ def rerender(path: Path) -> Path:
     data = json.loads(path.read_text())
     phases = [Phase(**{k: v for k, v in p.items() if k != "users_per_minute"}) for p in data["phases"]]
     targets = list(dict.fromkeys(p.target for p in phases))
-    stamp = data["command"].split("--out ")[-1].split()[0] if "--out " in data["command"] else path.stem
-    workers = int(data["command"].split("--workers ")[-1].split()[0]) if "--workers " in data["command"] else 2
-    args = SimpleNamespace(out=stamp, machine=data["machine"], command=data["command"], load_start=data["load_start"],
+    # Runs written before workers and server_options were stored all used the defaults.
+    workers = data.get("workers", 2)
+    args = SimpleNamespace(out=path.stem, machine=data["machine"], command=data["command"], load_start=data["load_start"],
                            load_end=data["load_end"], started=dt.datetime.fromisoformat(data["started"]),
                            finished=dt.datetime.fromisoformat(data["finished"]) if data["finished"] else None,
                            target_list=targets, workers=workers)
-    bench = SimpleNamespace(args=args, phases=phases, notes=data["notes"], server_options=SERVER_OPTIONS)
-    return write_report(bench)
+    bench = SimpleNamespace(args=args, phases=phases, notes=data["notes"], server_options=data.get("server_options", SERVER_OPTIONS))
+    return write_report(bench, with_json=False)
 
 
 if __name__ == "__main__":
