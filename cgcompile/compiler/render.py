@@ -106,11 +106,13 @@ def dialect_branches(texts: dict[str, str], merge: bool = True) -> list[str]:
     if len(set(texts.values())) == 1:
         return [texts["mysql"]]
     others = [d for d in ("duckdb", "spark") if texts[d] != texts["mysql"]]
-    groups = dict.fromkeys(texts[d] for d in others) if merge else {d: None for d in others}
+    if merge:
+        branches = [(text, [d for d in others if texts[d] == text]) for text in dict.fromkeys(texts[d] for d in others)]
+    else:
+        branches = [(texts[d], [d]) for d in others]
     out: list[str] = []
-    for key in groups:
-        text = key if merge else texts[key]
-        test = " or ".join(BRANCH_TEST[d] for d in others if (texts[d] == text if merge else d == key))
+    for text, dialects in branches:
+        test = " or ".join(BRANCH_TEST[d] for d in dialects)
         out += ["{% " + ("elif " if out else "if ") + test + " %}", "", text, ""]
     return [*out, "{% else %}", "", texts["mysql"], "", "{% endif %}"]
 
