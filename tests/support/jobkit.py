@@ -6,6 +6,8 @@ assertions, spend updates and the user list the comparison runs over.
 """
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -45,11 +47,27 @@ JOB_CARDS = (
 )
 
 
+# Card text as analysts write it: quotes, a backslash and non-ASCII must reach the output
+# as written on every engine (the seed loaders quote values their own way).
+AWKWARD_CARD = "axis_ace"
+AWKWARD_TEXT = {
+    "name": "Axis Bank's ACE \"Cashback\" \\ Card ₹",
+    "bank": "Axis Bank's",
+    "method": "Cashback, credited 'as is' \\n to the statement",
+}
+
+
 def job_rules(into: Path) -> Path:
     """A rules folder of JOB_CARDS, copied from card_rules/ as they are now."""
     into.mkdir(parents=True, exist_ok=True)
     for name in ("_catalog", *JOB_CARDS):
         shutil.copy(RULES_DIR / (name + ".yaml"), into / (name + ".yaml"))
+    awkward = into / (AWKWARD_CARD + ".yaml")
+    text = awkward.read_text(encoding="utf-8")
+    for key, value in AWKWARD_TEXT.items():
+        text, n = re.subn(r"^(\s*(?:- )?" + key + r": ).*$", lambda m: m.group(1) + json.dumps(value, ensure_ascii=False), text, count=1, flags=re.M)
+        assert n == 1, key
+    awkward.write_text(text, encoding="utf-8")
     return into
 
 
