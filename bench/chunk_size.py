@@ -3,7 +3,8 @@
     .venv/bin/python bench/chunk_size.py --users 2000000 --chunks 250000,100000,default
 
 `default` is the project's own size (var cg_chunk_rows over the catalog's cards);
---project measures another copy of dbt_project (an earlier commit's, say).
+--project measures another copy of dbt_project (an earlier commit's, say); --vars sets
+more dbt vars for every run (duckdb_memory_limit, cg_chunk_rows).
 
 One scratch DuckDB database is loaded once; each chunk size then runs `dbt build`
 on it as a fresh backfill (the output tables dropped first) in a subprocess, timed,
@@ -13,6 +14,7 @@ else.  Used for docs/performance.md (the cost of a larger catalog).
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -42,8 +44,9 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run_build(ws: Workspace, chunk: str) -> tuple[float, float, bool]:
-    chosen = [] if chunk == "default" else ["--vars", "{cg_chunk_users: %d}" % int(chunk)]
+def run_build(ws: Workspace, chunk: str, extra: dict) -> tuple[float, float, bool]:
+    chosen = {**extra, **({} if chunk == "default" else {"cg_chunk_users": int(chunk)})}
+    chosen = ["--vars", json.dumps(chosen)] if chosen else []
     started = time.perf_counter()
     proc = subprocess.Popen([DBT, "--quiet", "build", *chosen, "--project-dir", ".", "--profiles-dir", "."], cwd=ws.project)
     peak = 0.0
@@ -58,7 +61,9 @@ def main() -> int:
     ap.add_argument("--users", type=int, default=2_000_000)
     ap.add_argument("--chunks", default="250000,100000,default")
     ap.add_argument("--project", type=Path, default=ROOT / "dbt_project")
+    ap.add_argument("--vars", default="{}", help="more dbt vars for every run, as JSON: '{\"duckdb_memory_limit\": \"1500MB\"}'")
     args = ap.parse_args()
+    extra = json.loads(args.vars)
     root = Path(tempfile.mkdtemp(prefix="cgcompile-chunks-"))
     try:
         ws = Workspace(root, duckdb_target(root / "bench.duckdb"), args.project)
@@ -69,7 +74,7 @@ def main() -> int:
             for table in OUTPUTS:
                 ws.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True))
             ws.execute("UPDATE user_spending_data SET processing_status = 'new', last_processed_at = NULL")
-            seconds, peak, ok = run_build(ws, chunk)
+            seconds, peak, ok = run_build(ws, chunk, extra)
             print(f"| {chunk if chunk == 'default' else format(int(chunk), ','):} | {seconds:.1f} s | {peak:,.0f} MB | {'yes' if ok else 'NO'} |", flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
