@@ -22,7 +22,6 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +30,7 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 import sqlglot  # noqa: E402
 
-from cgcompile import db  # noqa: E402
-from cgcompile.datagen import generate_users  # noqa: E402
+from bench.probe import best_of, build, print_table  # noqa: E402
 from cgcompile.harness import Workspace, duckdb_target  # noqa: E402
 
 # The first pass as an aggregate: each user's ten largest keys, with their positions.
@@ -51,10 +49,7 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="cgduck-stages-"))
     try:
         ws = Workspace(root, duckdb_target(root / "bench.duckdb"), ROOT / "dbt_project")
-        ws.create_source()
-        ws.load(generate_users(args.users, seed=args.seed))
-        if not db.run_dbt(["build"], ws.project).success:
-            raise SystemExit("dbt build failed")
+        build(ws, args.users, args.seed)
         ran = next(ws.project.glob("target/compiled/**/card_recommendations.sql")).read_text()
         select = ran.replace("chunk_no >= 0", "chunk_no = 0")
         savings_at = select.index("with savings as not materialized (") + len("with savings as not materialized (")
@@ -76,32 +71,20 @@ def main() -> int:
         if con.execute(total(aggregate)).fetchall() != want:
             raise SystemExit("the top-N aggregate ranks differently")
 
-        def timed(sql: str, prepare: bool = False) -> float:
-            best = float("inf")
-            if prepare:
-                con.execute("prepare cg_probe as " + sql)
-            for _ in range(2):
-                began = time.perf_counter()
-                con.execute("execute cg_probe" if prepare else sql).fetchall()
-                best = min(best, time.perf_counter() - began)
-            return best
+        def timed(sql: str) -> float:
+            return best_of(lambda: con.execute(sql).fetchall())
 
-        began = time.perf_counter()
-        con.execute("prepare cg_probe as " + total(select))
-        prepare_seconds = time.perf_counter() - began
+        prepare_seconds = best_of(lambda: con.execute("prepare cg_probe as " + total(select)), runs=1)
         rows = [
             ("plan: EXPLAIN of the statement", timed("explain " + total(select))),
             ("cards: every card's rows once", timed(total(cards, "rank_key"))),
             ("statement: as the build ran it", timed(total(select))),
             ("prepared: PREPARE", prepare_seconds),
-            ("prepared: EXECUTE", timed(total(select), prepare=True)),
+            ("prepared: EXECUTE", timed("execute cg_probe")),
             ("top-N aggregate instead of the window", timed(total(aggregate))),
         ]
         [(card_rows,)] = con.execute("select count(*) from (" + cards + ") as probe").fetchall()
-        print(f"\n{args.users:,} users, {card_rows:,} user x card rows, the faster of two runs\n")
-        print("| stage | seconds |\n| --- | ---: |")
-        for name, seconds in rows:
-            print(f"| {name} | {seconds:,.2f} |")
+        print_table(f"{args.users:,} users, {card_rows:,} user x card rows, the faster of two runs", "stage", rows, places=2)
         con.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlglot  # noqa: E402
 
+from bench.probe import print_table  # noqa: E402
 from bench.run import SERVER_OPTIONS  # noqa: E402
 from cgcompile.testing.mariadb_server import MariaDBServer  # noqa: E402
 
@@ -119,10 +120,7 @@ def main() -> int:
                 rows.append((f"{name}: ALTER TABLE adding the keys", built))
                 rows.append((f"{name}: in all", copied + built))
             cur.execute(statement("DROP TABLE {table}", table=table))
-        print(f"\n{args.users:,} users, {args.users * 10:,} rows\n")
-        print("| step | seconds |\n| --- | ---: |")
-        for name, seconds in rows:
-            print(f"| {name} | {seconds:,.1f} |")
+        print_table(f"{args.users:,} users, {args.users * 10:,} rows", "step", rows)
     finally:
         server.stop()
     return 0

@@ -20,7 +20,6 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 import sqlglot  # noqa: E402
 from sqlglot import exp  # noqa: E402
 
+from bench.probe import best_of, build, print_table  # noqa: E402
 from bench.run import SERVER_OPTIONS  # noqa: E402
 from cgcompile import db  # noqa: E402
-from cgcompile.datagen import generate_users  # noqa: E402
 from cgcompile.harness import Workspace  # noqa: E402
 from cgcompile.testing.mariadb_server import MariaDBServer  # noqa: E402
 
@@ -67,10 +66,7 @@ def main() -> int:
         target = db.Target(name="mariadb", type="mariadb", host=p.host, port=p.port, user=p.user,
                            password=p.password, schema=p.database)
         ws = Workspace(root, target, ROOT / "dbt_project")
-        ws.create_source()
-        ws.load(generate_users(args.users, seed=args.seed))
-        if not db.run_dbt(["build"], ws.project).success:
-            raise SystemExit("dbt build failed")
+        build(ws, args.users, args.seed)
         cards = next(ws.project.glob("target/compiled/**/int_card_savings.sql")).read_text()
         decimal = sqlglot.parse_one(cards, read="mysql")
         total = exp.select("COUNT(*)", "SUM(rank_key)").from_(decimal.subquery("cards"))
@@ -82,12 +78,7 @@ def main() -> int:
             conn = db.connect(target, ws.project)
             cur = conn.cursor()
             cur.execute("SET SESSION tmp_table_size = 1073741824, max_heap_table_size = 1073741824" + settings)
-            best = float("inf")
-            for _ in range(2):
-                began = time.perf_counter()
-                cur.execute(sql)
-                cur.fetchall()
-                best = min(best, time.perf_counter() - began)
+            best = best_of(lambda: (cur.execute(sql), cur.fetchall()))
             conn.close()
             return best
 
@@ -98,10 +89,7 @@ def main() -> int:
                                                    ", optimizer_switch = 'derived_merge=off'")),
         ]
         [(card_rows,)] = ws.execute(exp.select("COUNT(*)").from_(decimal.subquery("cards")).sql(dialect="mysql"))
-        print(f"\n{args.users:,} users, {card_rows:,} user x card rows, one statement on one core\n")
-        print("| variant | seconds |\n| --- | ---: |")
-        for name, seconds in rows:
-            print(f"| {name} | {seconds:,.2f} |")
+        print_table(f"{args.users:,} users, {card_rows:,} user x card rows, one statement on one core", "variant", rows, places=2)
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)

@@ -20,12 +20,12 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.probe import best_of, print_table  # noqa: E402
 from cgcompile import db  # noqa: E402
 from cgcompile.datagen import COLUMNS, generate_users  # noqa: E402
 from cgcompile.harness import Workspace  # noqa: E402
@@ -35,10 +35,8 @@ from cgcompile.testing.spark_session import local_session  # noqa: E402
 SCHEMA = "bench_stages"
 
 
-def timed(action) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
+def timed_once(action) -> float:
+    return best_of(action, runs=1)
 
 
 def main() -> int:
@@ -55,7 +53,7 @@ def main() -> int:
         create_source_table(target)
         load_users(target, generate_users(args.users, seed=args.seed), COLUMNS, loaded_at_days_ago=1)
         build = {}
-        build["dbt build"] = timed(lambda: build.setdefault("result", db.run_dbt(["build"], ws.project)))
+        build["dbt build"] = timed_once(lambda: build.setdefault("result", db.run_dbt(["build"], ws.project)))
         result = build.pop("result")
         if not result.success:
             raise SystemExit("dbt build failed")
@@ -71,19 +69,16 @@ def main() -> int:
 
         rows = [("dbt build (models + tests)", build["dbt build"]),
                 ("card_recommendations in that build", node["card_recommendations"])]
-        rows.append(("plan: parse, analyse, optimise", timed(lambda: spark.sql(select)._jdf.queryExecution().optimizedPlan())))
-        rows.append(("cards: every card's rows", timed(lambda: noop(cards))))
+        rows.append(("plan: parse, analyse, optimise", timed_once(lambda: spark.sql(select)._jdf.queryExecution().optimizedPlan())))
+        rows.append(("cards: every card's rows", timed_once(lambda: noop(cards))))
         spark.sql(cards).createOrReplaceTempView("cg_card_rows")
         spark.sql("CACHE TABLE cg_card_rows_cached AS SELECT * FROM cg_card_rows")
         rank = ("SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY user_no ORDER BY rank_key DESC) AS card_rank"
                 " FROM cg_card_rows_cached) AS ranked WHERE card_rank <= 10")
-        rows.append(("rank: top 10 of the cached rows", timed(lambda: noop(rank))))
-        rows.append(("statement: the whole SELECT again", timed(lambda: noop(select))))
+        rows.append(("rank: top 10 of the cached rows", timed_once(lambda: noop(rank))))
+        rows.append(("statement: the whole SELECT again", timed_once(lambda: noop(select))))
         card_rows = spark.table("cg_card_rows_cached").count()
-        print(f"\n{args.users:,} users, {card_rows:,} user x card rows, local[{args.cores}]\n")
-        print("| stage | seconds |\n| --- | ---: |")
-        for name, seconds in rows:
-            print(f"| {name} | {seconds:,.1f} |")
+        print_table(f"{args.users:,} users, {card_rows:,} user x card rows, local[{args.cores}]", "stage", rows)
         spark.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)
